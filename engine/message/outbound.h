@@ -1,0 +1,103 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/message/clock.h"
+#include "engine/message/ids.h"
+#include "engine/message/kafka_record.h"
+#include "engine/message/mqtt_message.h"
+#include "engine/message/mqtt_properties.h"
+
+namespace flowbridge {
+
+/// A Kafka record on its way out (MQTT → Kafka): views into the source PUBLISH plus the few bytes
+/// translation had to format itself, which live in `scratch` inside this object.
+///
+/// Records are long-lived slots taken from a record_pool and reused: `headers` keeps its capacity
+/// across uses, so steady state allocates nothing. Owned by one shard thread at a time; it is
+/// handed to the Kafka transport with its batch and comes back on completion.
+struct outbound_kafka_record {
+    static constexpr std::size_t reserved_headers = 32;
+    static constexpr std::size_t scratch_size = 32;
+
+    outbound_kafka_record() { headers.reserve(reserved_headers); }
+
+    std::string_view topic;
+    std::string_view key;
+    bool has_key = false;
+    std::string_view value;
+    std::int64_t timestamp_ms = 0;  // CreateTime (SPEC §3.1)
+    partition_id partition;
+    std::vector<kafka_header> headers;  // views into the source or into `scratch`
+    mono_ns arrival = 0;
+    delivery_tag tag;
+    std::uint32_t source_user_properties = 0;
+    // The source PUBLISH whose bytes the views point into (a copy of its views, not of bytes).
+    mqtt_message source;
+    char scratch[scratch_size] = {};
+
+    /// Bytes this record adds to a batch for `maxBytes`: key, value, header names and values.
+    std::size_t accounted_bytes() const noexcept {
+        std::size_t n = key.size() + value.size();
+        for (const auto& h : headers) n += h.name.size() + h.value.size();
+        return n;
+    }
+
+    /// Prepares the slot for its next message (keeps the header capacity).
+    void reset() noexcept {
+        topic = key = value = {};
+        has_key = false;
+        timestamp_ms = 0;
+        partition = {};
+        headers.clear();
+        arrival = 0;
+        tag = {};
+        source_user_properties = 0;
+        source = {};
+    }
+};
+
+/// An MQTT PUBLISH on its way out (Kafka → MQTT): views into the source record, plus the resolved
+/// topic and the formatted `Timestamp` value held in this object. A reusable pool slot like
+/// outbound_kafka_record.
+struct outbound_mqtt_publish {
+    static constexpr std::size_t reserved_properties = 32;
+    static constexpr std::size_t scratch_size = 32;
+
+    outbound_mqtt_publish() {
+        user_properties.reserve(reserved_properties);
+        topic.reserve(128);
+    }
+
+    std::string topic;  // dataDestination with ${inputTopic…} resolved; keeps its capacity
+    std::string_view payload;
+    // MQTT v5 properties restored from headers (flowbridge.io/restore-mqtt-properties).
+    std::uint8_t present = 0;  // bits of publish_properties::presence
+    std::uint8_t payload_format_indicator = 0;
+    std::uint32_t message_expiry_interval = 0;
+    std::string_view content_type;
+    std::string_view response_topic;
+    std::string_view correlation_data;
+    std::vector<user_property> user_properties;  // views into the source or into `scratch`
+    mono_ns arrival = 0;
+    delivery_tag tag;
+    char scratch[scratch_size] = {};
+
+    void reset() noexcept {
+        topic.clear();
+        payload = {};
+        present = 0;
+        payload_format_indicator = 0;
+        message_expiry_interval = 0;
+        content_type = response_topic = correlation_data = {};
+        user_properties.clear();
+        arrival = 0;
+        tag = {};
+    }
+};
+
+}  // namespace flowbridge
