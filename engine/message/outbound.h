@@ -22,7 +22,9 @@ namespace flowbridge {
 /// handed to the Kafka transport with its batch and comes back on completion.
 struct outbound_kafka_record {
     static constexpr std::size_t reserved_headers = 32;
-    static constexpr std::size_t scratch_size = 32;
+    // Formatted values: the expiry interval (10 digits) and, for CloudEvents CreateOrRemap, a
+    // UUID (36) and an RFC 3339 time (24).
+    static constexpr std::size_t scratch_size = 96;
 
     outbound_kafka_record() { headers.reserve(reserved_headers); }
 
@@ -33,9 +35,10 @@ struct outbound_kafka_record {
     std::int64_t timestamp_ms = 0;  // CreateTime (SPEC §3.1)
     partition_id partition;
     std::vector<kafka_header> headers;  // views into the source or into `scratch`
+    std::int16_t expiry_header = -1;    // index of `Message Expiry Interval` in headers, or -1
+    std::uint32_t bytes = 0;            // accounted_bytes(), computed once by translation
     mono_ns arrival = 0;
     delivery_tag tag;
-    std::uint32_t source_user_properties = 0;
     // The source PUBLISH whose bytes the views point into (a copy of its views, not of bytes).
     mqtt_message source;
     char scratch[scratch_size] = {};
@@ -54,9 +57,10 @@ struct outbound_kafka_record {
         timestamp_ms = 0;
         partition = {};
         headers.clear();
+        expiry_header = -1;
+        bytes = 0;
         arrival = 0;
         tag = {};
-        source_user_properties = 0;
         source = {};
     }
 };
@@ -78,7 +82,8 @@ struct outbound_mqtt_publish {
     // MQTT v5 properties restored from headers (flowbridge.io/restore-mqtt-properties).
     std::uint8_t present = 0;  // bits of publish_properties::presence
     std::uint8_t payload_format_indicator = 0;
-    std::uint32_t message_expiry_interval = 0;
+    std::uint32_t message_expiry_interval = 0;   // remaining, set at hand-off (SPEC §3.3)
+    std::uint32_t restored_expiry_interval = 0;  // as the header carried it
     std::string_view content_type;
     std::string_view response_topic;
     std::string_view correlation_data;
@@ -93,6 +98,7 @@ struct outbound_mqtt_publish {
         present = 0;
         payload_format_indicator = 0;
         message_expiry_interval = 0;
+        restored_expiry_interval = 0;
         content_type = response_topic = correlation_data = {};
         user_properties.clear();
         arrival = 0;

@@ -1,0 +1,61 @@
+#include "engine/pipeline/mqtt_to_kafka_chain.h"
+
+namespace flowbridge {
+
+mqtt_to_kafka_chain::mqtt_to_kafka_chain(const mqtt_to_kafka_chain_settings& settings,
+                                         const clock& time,
+                                         const std::atomic<std::int32_t>& partition_count,
+                                         batch_sink& destination, completion_sink& source,
+                                         std::uint64_t seed)
+    : settings_(settings),
+      clock_(time),
+      partition_count_(partition_count),
+      destination_(destination),
+      source_(source),
+      pool_(settings.in_flight_limit),
+      ids_(seed),
+      partitioner_(settings.partitioning, static_cast<std::uint32_t>(seed)),
+      batcher_(settings.batching, *this) {
+    batcher_.set_flush_observer(&mqtt_to_kafka_chain::on_flush, this);
+}
+
+void mqtt_to_kafka_chain::process(outbound_kafka_record* record) noexcept {
+    counters_.received.add();
+    translate_mqtt_to_kafka(*record, settings_.translation, drops_, &ids_);
+    const mono_ns now = clock_.now();
+    // SPEC §3.3: a message that is already expired takes no batch space; it is handled.
+    if (!restamp_expiry(*record, now, drops_)) {
+        complete(record, completion::expired);
+        return;
+    }
+    std::int32_t partitions = partition_count_.load(std::memory_order_relaxed);
+    if (partitions < 1) partitions = 1;  // metadata not known yet: the transport waits for it
+    partitioner_.assign(*record, partitions, drops_);
+    batcher_.add(record, now);
+}
+
+void mqtt_to_kafka_chain::deliver(partition_id partition,
+                                  std::span<outbound_kafka_record*> batch) noexcept {
+    // SPEC §3.3: re-evaluated immediately before the hand-off to the destination.
+    const std::size_t kept = restamp_expiry(batch, clock_.now(), drops_,
+                                            [this](outbound_kafka_record* r) {
+                                                complete(r, completion::expired);
+                                            });
+    if (kept == 0) return;
+    counters_.handed_off.add(kept);
+    counters_.batches.add();
+    destination_.deliver(partition, batch.first(kept));
+}
+
+void mqtt_to_kafka_chain::on_flush(void* self, partition_id p, flush_reason, std::size_t) {
+    static_cast<mqtt_to_kafka_chain*>(self)->partitioner_.on_batch_flushed(p);
+}
+
+void mqtt_to_kafka_chain::complete(outbound_kafka_record* record, completion how) noexcept {
+    if (how == completion::delivered) counters_.delivered.add();
+    if (how == completion::failed) counters_.failed.add();
+    source_.complete(record->tag, how);
+    pool_.release(record);
+}
+
+}  // namespace flowbridge

@@ -1,0 +1,101 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+
+#include "engine/message/clock.h"
+#include "engine/message/outbound.h"
+#include "engine/message/record_pool.h"
+#include "engine/stages/batcher.h"
+#include "engine/stages/drop_counters.h"
+#include "engine/stages/expiry.h"
+#include "engine/stages/mqtt_to_kafka.h"
+#include "engine/stages/partitioner.h"
+
+namespace flowbridge {
+
+/// How a message left the engine, as reported back to its source.
+enum class completion : std::uint8_t {
+    delivered,  // the destination acknowledged it (at the configured acks level)
+    expired,    // intentionally dropped at hand-off (SPEC §3.3): handled, acknowledge the source
+    failed,     // the destination rejected it for good: do not acknowledge (redelivered later)
+};
+
+/// The source side of completions: an MQTT source sends PUBACKs in arrival order from these.
+class completion_sink {
+public:
+    virtual ~completion_sink() = default;
+    virtual void complete(delivery_tag tag, completion how) noexcept = 0;
+};
+
+/// Everything one MQTT → Kafka chain needs, resolved from the configuration at start-up.
+struct mqtt_to_kafka_chain_settings {
+    mqtt_to_kafka_settings translation;
+    partitioner_settings partitioning;
+    batching_settings batching;
+    std::size_t in_flight_limit = 1024;  // pool slots: the shard's back-pressure bound
+};
+
+/// Per-chain statistics (one writer: the chain's thread).
+struct chain_counters {
+    counter received;
+    counter handed_off;
+    counter delivered;
+    counter failed;
+    counter batches;
+};
+
+/// The stages of one MQTT → Kafka shard fused on one thread: translate/expiry → partitioner →
+/// batcher → (expiry re-check at hand-off) → destination. Pure: no sockets, no threads; the
+/// pipeline decides which thread calls it (fused topology) or puts rings in front of it (split).
+///
+/// Owned by one thread: every method must be called from it, including complete() (completions
+/// from a client library's thread come back through a ring first).
+class mqtt_to_kafka_chain final : private batch_sink {
+public:
+    mqtt_to_kafka_chain(const mqtt_to_kafka_chain_settings& settings, const clock& time,
+                        const std::atomic<std::int32_t>& partition_count, batch_sink& destination,
+                        completion_sink& source, std::uint64_t seed = 1);
+
+    /// A free slot for the next received PUBLISH, or nullptr when `in_flight_limit` messages are
+    /// in flight: the caller stops reading (back-pressure).
+    outbound_kafka_record* acquire() noexcept { return pool_.acquire(); }
+
+    /// Runs a received message (in record->source) through translate, expiry, partitioner and
+    /// batcher. The record is owned by the chain until complete().
+    void process(outbound_kafka_record* record) noexcept;
+
+    /// Flushes batches that reached latencyMs. Call after every ingress burst and at
+    /// next_deadline().
+    void poll() noexcept { batcher_.poll(clock_.now()); }
+    mono_ns next_deadline() const noexcept { return batcher_.next_deadline(); }
+
+    /// Flushes everything buffered (drain on shutdown).
+    void flush() noexcept { batcher_.flush_all(); }
+
+    /// The destination finished with `record`: tells the source and frees the slot.
+    void complete(outbound_kafka_record* record, completion how) noexcept;
+
+    std::size_t in_flight() const noexcept { return pool_.in_flight(); }
+    const drop_counters& drops() const noexcept { return drops_; }
+    const chain_counters& counters() const noexcept { return counters_; }
+
+private:
+    void deliver(partition_id partition, std::span<outbound_kafka_record*> batch) noexcept override;
+    static void on_flush(void* self, partition_id p, flush_reason why, std::size_t n);
+
+    mqtt_to_kafka_chain_settings settings_;
+    const clock& clock_;
+    const std::atomic<std::int32_t>& partition_count_;
+    batch_sink& destination_;
+    completion_sink& source_;
+    record_pool<outbound_kafka_record> pool_;
+    uuid_source ids_;
+    partitioner partitioner_;
+    batcher batcher_;
+    drop_counters drops_;
+    chain_counters counters_;
+};
+
+}  // namespace flowbridge

@@ -1,0 +1,37 @@
+#include "engine/stages/expiry.h"
+
+#include <charconv>
+
+namespace flowbridge {
+
+bool restamp_expiry(outbound_kafka_record& record, mono_ns now, drop_counters& drops) noexcept {
+    const publish_properties& props = record.source.properties;
+    if (!props.has(publish_properties::has_message_expiry)) return true;
+    const expiry_verdict v = evaluate_expiry(props.message_expiry_interval, record.arrival, now);
+    if (v.expired) {
+        drops.add(drop_reason::message_expired);
+        return false;
+    }
+    if (record.expiry_header >= 0) {
+        // The formatted value lives in the record's own scratch bytes (no allocation).
+        char* first = record.scratch;
+        const auto [last, ec] = std::to_chars(first, first + 10, v.remaining_s);
+        (void)ec;  // a uint32 has at most ten digits; scratch[0..16) is reserved for it
+        record.headers[static_cast<std::size_t>(record.expiry_header)].value =
+            std::string_view(first, static_cast<std::size_t>(last - first));
+    }
+    return true;
+}
+
+bool restamp_expiry(outbound_mqtt_publish& publish, mono_ns now, drop_counters& drops) noexcept {
+    if ((publish.present & publish_properties::has_message_expiry) == 0) return true;
+    const expiry_verdict v = evaluate_expiry(publish.restored_expiry_interval, publish.arrival, now);
+    if (v.expired) {
+        drops.add(drop_reason::message_expired);
+        return false;
+    }
+    publish.message_expiry_interval = v.remaining_s;
+    return true;
+}
+
+}  // namespace flowbridge

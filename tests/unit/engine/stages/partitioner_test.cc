@@ -1,0 +1,203 @@
+// SPEC §3.4: partitioning for Kafka destinations.
+#include "engine/stages/partitioner.h"
+
+#include <cstdio>
+#include <map>
+#include <random>
+#include <set>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+
+#include "tests/unit/engine/stages/translation_fixture.h"
+
+namespace flowbridge {
+namespace {
+
+using testing::publish_spec;
+using testing::translated;
+
+TEST(murmur2, matches_the_java_client_test_vectors) {
+    // Apache Kafka UtilsTest.testMurmur2.
+    EXPECT_EQ(murmur2("21"), -973932308);
+    EXPECT_EQ(murmur2("foobar"), -790332482);
+    EXPECT_EQ(murmur2("a-little-bit-long-string"), -985981536);
+    EXPECT_EQ(murmur2("a-little-bit-longer-string"), -1486304829);
+    EXPECT_EQ(murmur2("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"), -58897971);
+    EXPECT_EQ(murmur2("abc"), 479470107);
+}
+
+TEST(murmur2, partition_is_to_positive_hash_mod_count_like_java) {
+    // toPositive(-973932308) = -973932308 & 0x7fffffff = 1173551340; % 7 = 1173551340 % 7.
+    EXPECT_EQ(murmur2_partition("21", 7).value, 1173551340 % 7);
+    EXPECT_EQ(murmur2_partition("abc", 12).value, 479470107 % 12);
+}
+
+TEST(murmur2, agrees_with_librdkafkas_murmur2_partitioner_on_random_keys) {
+    const unsigned seed = 20261126;
+    std::printf("seed %u\n", seed);
+    std::mt19937 rng(seed);
+    for (int i = 0; i < 20000; ++i) {
+        std::string key(rng() % 40, '\0');
+        for (auto& c : key) c = static_cast<char>(rng());
+        const std::int32_t count = 1 + static_cast<std::int32_t>(rng() % 64);
+        const std::int32_t theirs = rd_kafka_msg_partitioner_murmur2(
+            nullptr, key.data(), key.size(), count, nullptr, nullptr);
+        ASSERT_EQ(murmur2_partition(key, count).value, theirs) << "key length " << key.size();
+    }
+}
+
+TEST(partitioner, default_round_robin_per_message_cycles_through_partitions) {
+    partitioner p({partition_strategy::round_robin, rotation_unit::per_message, {}, {}});
+    drop_counters drops;
+    translated t(publish_spec{});
+    std::vector<int> seen;
+    for (int i = 0; i < 8; ++i) {
+        p.assign(t.record, 3, drops);
+        seen.push_back(t.record.partition.value);
+    }
+    EXPECT_EQ(seen, (std::vector<int>{0, 1, 2, 0, 1, 2, 0, 1}));
+    EXPECT_FALSE(t.record.has_key);  // SPEC §3.1: no key for Default
+}
+
+TEST(partitioner, default_round_robin_per_batch_moves_on_when_the_batch_is_flushed) {
+    partitioner p({partition_strategy::round_robin, rotation_unit::per_batch, {}, {}});
+    drop_counters drops;
+    translated t(publish_spec{});
+    p.assign(t.record, 3, drops);
+    EXPECT_EQ(t.record.partition.value, 0);
+    p.assign(t.record, 3, drops);
+    EXPECT_EQ(t.record.partition.value, 0);  // sticky until flushed
+    p.on_batch_flushed(partition_id{2});     // another partition's flush does not move it
+    p.assign(t.record, 3, drops);
+    EXPECT_EQ(t.record.partition.value, 0);
+    p.on_batch_flushed(partition_id{0});
+    p.assign(t.record, 3, drops);
+    EXPECT_EQ(t.record.partition.value, 1);
+}
+
+TEST(partitioner, default_distribution_over_time_is_even) {
+    for (rotation_unit unit : {rotation_unit::per_message, rotation_unit::per_batch}) {
+        partitioner p({partition_strategy::round_robin, unit, {}, {}});
+        drop_counters drops;
+        translated t(publish_spec{});
+        std::map<int, int> counts;
+        for (int i = 0; i < 12000; ++i) {
+            p.assign(t.record, 6, drops);
+            ++counts[t.record.partition.value];
+            if (i % 100 == 99) p.on_batch_flushed(t.record.partition);  // batches of 100
+        }
+        ASSERT_EQ(counts.size(), 6u);
+        for (const auto& [partition, n] : counts) EXPECT_EQ(n, 2000) << partition;
+    }
+}
+
+TEST(partitioner, static_strategy_uses_instance_id_mod_partition_count) {
+    drop_counters drops;
+    translated t(publish_spec{});
+    for (std::uint32_t instance : {0u, 1u, 5u, 7u}) {
+        partitioner p({partition_strategy::fixed, rotation_unit::per_message, {}, {instance}});
+        p.assign(t.record, 4, drops);
+        EXPECT_EQ(t.record.partition.value, static_cast<int>(instance % 4));
+        p.assign(t.record, 4, drops);
+        EXPECT_EQ(t.record.partition.value, static_cast<int>(instance % 4));
+    }
+    EXPECT_FALSE(t.record.has_key);  // SPEC §3.1: no key for Static
+}
+
+TEST(partitioner, topic_strategy_hashes_the_mqtt_topic_and_sets_it_as_key) {
+    partitioner p({partition_strategy::topic, rotation_unit::per_message, {}, {}});
+    drop_counters drops;
+    publish_spec s;
+    s.topic = "factory/line7/pressure";
+    translated t(s);
+    p.assign(t.record, 12, drops);
+    EXPECT_TRUE(t.record.has_key);
+    EXPECT_EQ(t.record.key, "factory/line7/pressure");
+    EXPECT_EQ(t.record.partition, murmur2_partition("factory/line7/pressure", 12));
+}
+
+TEST(partitioner, property_strategy_hashes_the_property_value_and_sets_it_as_key) {
+    partitioner p({partition_strategy::property, rotation_unit::per_message, "device-id", {}});
+    drop_counters drops;
+    publish_spec s;
+    s.user_properties = {{"site", "x"}, {"device-id", "pump-42"}, {"device-id", "second"}};
+    translated t(s);
+    p.assign(t.record, 10, drops);
+    EXPECT_EQ(t.record.key, "pump-42");  // the first occurrence
+    EXPECT_EQ(t.record.partition, murmur2_partition("pump-42", 10));
+    EXPECT_EQ(drops.value(drop_reason::partition_key_missing), 0u);
+}
+
+TEST(partitioner, property_strategy_without_the_property_falls_back_to_default_and_counts) {
+    partitioner p({partition_strategy::property, rotation_unit::per_message, "device-id", {}});
+    drop_counters drops;
+    publish_spec s;
+    s.user_properties = {{"site", "x"}};
+    translated t(s);
+    std::set<int> partitions;
+    for (int i = 0; i < 4; ++i) {
+        p.assign(t.record, 4, drops);
+        partitions.insert(t.record.partition.value);
+    }
+    EXPECT_EQ(partitions.size(), 4u);  // round robin
+    EXPECT_FALSE(t.record.has_key);
+    EXPECT_EQ(drops.value(drop_reason::partition_key_missing), 4u);
+}
+
+TEST(partitioner, key_based_strategies_are_stable_across_instances_and_calls) {
+    drop_counters drops;
+    publish_spec s;
+    s.topic = "a/b";
+    translated t(s);
+    partitioner p1({partition_strategy::topic, rotation_unit::per_message, {}, {0}});
+    partitioner p2({partition_strategy::topic, rotation_unit::per_message, {}, {3}});
+    p1.assign(t.record, 16, drops);
+    const auto first = t.record.partition;
+    for (int i = 0; i < 10; ++i) {
+        p2.assign(t.record, 16, drops);
+        EXPECT_EQ(t.record.partition, first);
+    }
+}
+
+TEST(partitioner, a_topic_that_grows_is_used_without_restart) {
+    partitioner p({partition_strategy::round_robin, rotation_unit::per_message, {}, {}});
+    drop_counters drops;
+    translated t(publish_spec{});
+    std::set<int> seen;
+    for (int i = 0; i < 2; ++i) p.assign(t.record, 2, drops);
+    for (int i = 0; i < 8; ++i) {
+        p.assign(t.record, 8, drops);
+        seen.insert(t.record.partition.value);
+    }
+    EXPECT_EQ(seen.size(), 8u);
+}
+
+TEST(partitioner, key_hash_distribution_over_partitions_is_balanced) {
+    const unsigned seed = 7;
+    std::printf("seed %u\n", seed);
+    std::mt19937 rng(seed);
+    constexpr int partitions = 8;
+    constexpr int keys = 80000;
+    std::vector<int> counts(partitions);
+    for (int i = 0; i < keys; ++i) {
+        ++counts[static_cast<std::size_t>(
+            murmur2_partition("device-" + std::to_string(rng()), partitions).value)];
+    }
+    for (int c : counts) {
+        EXPECT_NEAR(c, keys / partitions, keys / partitions * 0.05);  // within 5 %
+    }
+}
+
+TEST(partitioner, key_bytes_are_added_to_the_batch_accounting) {
+    partitioner p({partition_strategy::topic, rotation_unit::per_message, {}, {}});
+    drop_counters drops;
+    translated t(publish_spec{});
+    const auto before = t.record.bytes;
+    p.assign(t.record, 3, drops);
+    EXPECT_EQ(t.record.bytes, before + t.record.key.size());
+}
+
+}  // namespace
+}  // namespace flowbridge
