@@ -4,46 +4,6 @@
 
 namespace flowbridge {
 
-property_type type_of(property_id id) noexcept {
-    switch (id) {
-        case property_id::payload_format_indicator:
-        case property_id::request_problem_information:
-        case property_id::request_response_information:
-        case property_id::maximum_qos:
-        case property_id::retain_available:
-        case property_id::wildcard_subscription_available:
-        case property_id::subscription_identifier_available:
-        case property_id::shared_subscription_available:
-            return property_type::byte;
-        case property_id::server_keep_alive:
-        case property_id::receive_maximum:
-        case property_id::topic_alias_maximum:
-        case property_id::topic_alias:
-            return property_type::two_byte_integer;
-        case property_id::message_expiry_interval:
-        case property_id::session_expiry_interval:
-        case property_id::will_delay_interval:
-        case property_id::maximum_packet_size:
-            return property_type::four_byte_integer;
-        case property_id::subscription_identifier:
-            return property_type::variable_byte_integer;
-        case property_id::content_type:
-        case property_id::response_topic:
-        case property_id::assigned_client_identifier:
-        case property_id::authentication_method:
-        case property_id::response_information:
-        case property_id::server_reference:
-        case property_id::reason_string:
-            return property_type::utf8_string;
-        case property_id::correlation_data:
-        case property_id::authentication_data:
-            return property_type::binary_data;
-        case property_id::user_property:
-            return property_type::utf8_string_pair;
-    }
-    return property_type::unknown;
-}
-
 std::size_t read_varint(std::string_view data, std::size_t pos, std::uint32_t& value) noexcept {
     std::uint32_t result = 0;
     for (std::size_t i = 0; i < 4; ++i) {
@@ -130,14 +90,15 @@ bool property_reader::next(raw_property& out) noexcept {
             break;
         }
         case property_type::utf8_string:
-            ok = read_prefixed(block_, pos_, out.first) && is_valid_mqtt_string(out.first);
+            ok = read_prefixed(block_, pos_, out.first) && (trusted_ || is_valid_mqtt_string(out.first));
             break;
         case property_type::binary_data:
             ok = read_prefixed(block_, pos_, out.first);
             break;
         case property_type::utf8_string_pair:
             ok = read_prefixed(block_, pos_, out.first) && read_prefixed(block_, pos_, out.second) &&
-                 is_valid_mqtt_string(out.first) && is_valid_mqtt_string(out.second);
+                 (trusted_ ||
+                  (is_valid_mqtt_string(out.first) && is_valid_mqtt_string(out.second)));
             break;
     }
     if (!ok) {
@@ -194,22 +155,8 @@ property_writer& property_writer::user_property(std::string_view name, std::stri
     return *this;
 }
 
-void user_property_range::iterator::advance() noexcept {
-    raw_property p;
-    while (reader_.next(p)) {
-        if (p.id == property_id::user_property) {
-            current_ = user_property{p.first, p.second};
-            done_ = false;
-            return;
-        }
-    }
-    current_ = {};
-    done_ = true;
-}
-
 mqtt_reason parse_publish_properties(std::string_view block, publish_properties& out) noexcept {
     out = publish_properties{};
-    out.block = block;
     property_reader reader(block);
     raw_property p;
     // A single-valued property given twice is a Protocol Error (MQTT v5 §2.2.2.2).
@@ -263,7 +210,10 @@ mqtt_reason parse_publish_properties(std::string_view block, publish_properties&
                 return mqtt_reason::protocol_error;  // not a PUBLISH property
         }
     }
-    return reader.error();
+    if (reader.error() != mqtt_reason::success) return reader.error();
+    // Only a validated block may be iterated by user_properties() (it trusts the encoding).
+    out.block = block;
+    return mqtt_reason::success;
 }
 
 }  // namespace flowbridge

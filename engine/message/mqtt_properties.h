@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -54,7 +55,45 @@ enum class property_type : std::uint8_t {
 };
 
 /// The wire type of `id`, or `unknown` for an identifier the standard does not define.
-property_type type_of(property_id id) noexcept;
+constexpr property_type type_of(property_id id) noexcept {
+    switch (id) {
+        case property_id::payload_format_indicator:
+        case property_id::request_problem_information:
+        case property_id::request_response_information:
+        case property_id::maximum_qos:
+        case property_id::retain_available:
+        case property_id::wildcard_subscription_available:
+        case property_id::subscription_identifier_available:
+        case property_id::shared_subscription_available:
+            return property_type::byte;
+        case property_id::server_keep_alive:
+        case property_id::receive_maximum:
+        case property_id::topic_alias_maximum:
+        case property_id::topic_alias:
+            return property_type::two_byte_integer;
+        case property_id::message_expiry_interval:
+        case property_id::session_expiry_interval:
+        case property_id::will_delay_interval:
+        case property_id::maximum_packet_size:
+            return property_type::four_byte_integer;
+        case property_id::subscription_identifier:
+            return property_type::variable_byte_integer;
+        case property_id::content_type:
+        case property_id::response_topic:
+        case property_id::assigned_client_identifier:
+        case property_id::authentication_method:
+        case property_id::response_information:
+        case property_id::server_reference:
+        case property_id::reason_string:
+            return property_type::utf8_string;
+        case property_id::correlation_data:
+        case property_id::authentication_data:
+            return property_type::binary_data;
+        case property_id::user_property:
+            return property_type::utf8_string_pair;
+    }
+    return property_type::unknown;
+}
 
 /// One decoded property: integers in `integer`, strings and binary data in `first`, a user
 /// property's name in `first` and value in `second`. The views point into the packet.
@@ -83,7 +122,10 @@ constexpr std::size_t varint_size(std::uint32_t value) noexcept {
 /// allows; callers do (see parse_publish_properties).
 class property_reader {
 public:
-    explicit property_reader(std::string_view block) noexcept : block_(block) {}
+    /// With `trusted`, UTF-8 strings are not validated again: for blocks that already passed a
+    /// validating read (re-iteration on the hot path).
+    explicit property_reader(std::string_view block, bool trusted = false) noexcept
+        : block_(block), trusted_(trusted) {}
 
     /// Reads the next property into `out`. Returns false at the end of the block or on error;
     /// error() tells which.
@@ -93,6 +135,7 @@ public:
 private:
     std::string_view block_;
     std::size_t pos_ = 0;
+    bool trusted_ = false;
     mqtt_reason error_ = mqtt_reason::success;
 };
 
@@ -120,8 +163,35 @@ struct user_property {
     std::string_view value;
 };
 
+namespace detail {
+// How far to skip over each property identifier's value in a block that was already validated:
+// 1/2/4 fixed bytes, 5 variable byte integer, 6 length-prefixed, 7 string pair, 0 unknown.
+inline constexpr auto property_shapes = [] {
+    std::array<std::uint8_t, 256> shapes{};
+    for (int id = 0; id < 256; ++id) {
+        switch (type_of(static_cast<property_id>(id))) {
+            case property_type::byte: shapes[id] = 1; break;
+            case property_type::two_byte_integer: shapes[id] = 2; break;
+            case property_type::four_byte_integer: shapes[id] = 4; break;
+            case property_type::variable_byte_integer: shapes[id] = 5; break;
+            case property_type::utf8_string:
+            case property_type::binary_data: shapes[id] = 6; break;
+            case property_type::utf8_string_pair: shapes[id] = 7; break;
+            case property_type::unknown: shapes[id] = 0; break;
+        }
+    }
+    return shapes;
+}();
+
+inline std::size_t read_u16_unchecked(const char* p) noexcept {
+    return (static_cast<std::size_t>(static_cast<std::uint8_t>(p[0])) << 8) |
+           static_cast<std::uint8_t>(p[1]);
+}
+}  // namespace detail
+
 /// The user properties of an already validated property block, in order, duplicates included.
-/// Iterating re-reads the block, so no array is ever built (zero-copy, zero allocation).
+/// Iterating re-reads the block without validating it again (parse_publish_properties did), so no
+/// array is ever built: zero-copy, zero allocation, a few cycles per property.
 class user_property_range {
 public:
     class iterator {
@@ -133,7 +203,7 @@ public:
         using reference = const user_property&;
 
         iterator() noexcept = default;
-        explicit iterator(std::string_view block) noexcept : reader_(block) { advance(); }
+        iterator(const char* pos, const char* end) noexcept : pos_(pos), end_(end) { advance(); }
 
         reference operator*() const noexcept { return current_; }
         pointer operator->() const noexcept { return &current_; }
@@ -147,20 +217,51 @@ public:
             return copy;
         }
         friend bool operator==(const iterator& a, const iterator& b) noexcept {
-            return a.done_ == b.done_ && (a.done_ || a.current_.name.data() == b.current_.name.data());
+            return a.pos_ == b.pos_;
         }
 
     private:
-        void advance() noexcept;
-        property_reader reader_{std::string_view{}};
+        void advance() noexcept {
+            while (pos_ != nullptr && pos_ < end_) {
+                const auto id = static_cast<std::uint8_t>(*pos_++);
+                switch (detail::property_shapes[id]) {
+                    case 1: pos_ += 1; break;
+                    case 2: pos_ += 2; break;
+                    case 4: pos_ += 4; break;
+                    case 5:
+                        while ((static_cast<std::uint8_t>(*pos_++) & 0x80) != 0) {
+                        }
+                        break;
+                    case 6: pos_ += 2 + detail::read_u16_unchecked(pos_); break;
+                    case 7: {
+                        const std::size_t name_len = detail::read_u16_unchecked(pos_);
+                        const char* name = pos_ + 2;
+                        const char* value_at = name + name_len;
+                        const std::size_t value_len = detail::read_u16_unchecked(value_at);
+                        current_ = user_property{std::string_view(name, name_len),
+                                                 std::string_view(value_at + 2, value_len)};
+                        // The position after this property identifies the iterator (the end
+                        // iterator's is null).
+                        pos_ = value_at + 2 + value_len;
+                        if (id == static_cast<std::uint8_t>(property_id::user_property)) return;
+                        break;
+                    }
+                    default: pos_ = end_; break;  // cannot happen in a validated block
+                }
+            }
+            pos_ = nullptr;  // end
+        }
+        const char* pos_ = nullptr;
+        const char* end_ = nullptr;
         user_property current_{};
-        bool done_ = true;
     };
 
     user_property_range() noexcept = default;
     explicit user_property_range(std::string_view block) noexcept : block_(block) {}
 
-    iterator begin() const noexcept { return iterator(block_); }
+    iterator begin() const noexcept {
+        return block_.empty() ? iterator() : iterator(block_.data(), block_.data() + block_.size());
+    }
     iterator end() const noexcept { return iterator(); }
 
 private:

@@ -19,10 +19,9 @@ mqtt_to_kafka_chain::mqtt_to_kafka_chain(const mqtt_to_kafka_chain_settings& set
     batcher_.set_flush_observer(&mqtt_to_kafka_chain::on_flush, this);
 }
 
-void mqtt_to_kafka_chain::process(outbound_kafka_record* record) noexcept {
+void mqtt_to_kafka_chain::process(outbound_kafka_record* record, mono_ns now) noexcept {
     counters_.received.add();
     translate_mqtt_to_kafka(*record, settings_.translation, drops_, &ids_);
-    const mono_ns now = clock_.now();
     // SPEC §3.3: a message that is already expired takes no batch space; it is handled.
     if (!restamp_expiry(*record, now, drops_)) {
         complete(record, completion::expired);

@@ -63,12 +63,14 @@ public:
     outbound_kafka_record* acquire() noexcept { return pool_.acquire(); }
 
     /// Runs a received message (in record->source) through translate, expiry, partitioner and
-    /// batcher. The record is owned by the chain until complete().
-    void process(outbound_kafka_record* record) noexcept;
+    /// batcher. The record is owned by the chain until complete(). `now` is the injected clock's
+    /// time, read once per ingress burst by the caller (a clock read costs as much as a stage).
+    void process(outbound_kafka_record* record, mono_ns now) noexcept;
 
     /// Flushes batches that reached latencyMs. Call after every ingress burst and at
     /// next_deadline().
-    void poll() noexcept { batcher_.poll(clock_.now()); }
+    void poll(mono_ns now) noexcept { batcher_.poll(now); }
+    void poll() noexcept { poll(clock_.now()); }
     mono_ns next_deadline() const noexcept { return batcher_.next_deadline(); }
 
     /// Flushes everything buffered (drain on shutdown).

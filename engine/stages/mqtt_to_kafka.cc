@@ -36,6 +36,10 @@ constexpr int ce_time = 5;
 constexpr int ce_datacontenttype = 6;
 
 int cloud_event_index(std::string_view name) noexcept {
+    // Cheap reject first: every attribute name is 2..15 bytes and starts with one of "stid".
+    if (name.size() < 2 || name.size() > 15) return -1;
+    const char c = name[0];
+    if (c != 's' && c != 't' && c != 'i' && c != 'd') return -1;
     for (std::size_t i = 0; i < cloud_event_attributes.size(); ++i) {
         if (cloud_event_attributes[i].name == name) return static_cast<int>(i);
     }
@@ -67,14 +71,12 @@ void translate_mqtt_to_kafka(outbound_kafka_record& record, const mqtt_to_kafka_
     record.headers.clear();
     record.expiry_header = -1;
 
-    std::size_t bytes = record.value.size();
-    auto emit = [&record, &bytes](std::string_view name, std::string_view value) noexcept {
+    auto emit = [&record](std::string_view name, std::string_view value) noexcept {
         record.headers.push_back(kafka_header{name, value});
-        bytes += name.size() + value.size();
     };
 
     if (!settings.copy_mqtt_properties) {  // SPEC §3.1: Disabled → no headers at all
-        record.bytes = static_cast<std::uint32_t>(bytes);
+        record.bytes = static_cast<std::uint32_t>(record.value.size());
         return;
     }
 
@@ -98,38 +100,41 @@ void translate_mqtt_to_kafka(outbound_kafka_record& record, const mqtt_to_kafka_
     if (p.has(pp::has_correlation_data)) emit(header_names::correlation_data, p.correlation_data);
     if (p.has(pp::has_content_type)) emit(header_names::content_type, p.content_type);
 
-    // SPEC §3.2a: CloudEvents attributes take their Kafka binding names when the four required
-    // ones are present (Propagate), or always (CreateOrRemap, which also creates missing ones).
-    unsigned ce_seen = 0;
-    if (p.user_property_count != 0) {
-        for (const user_property& up : p.user_properties()) {
-            const int i = cloud_event_index(up.name);
-            if (i >= 0) ce_seen |= 1u << i;
-        }
-    }
-    const bool create = settings.cloud_events == cloud_events_mode::create_or_remap;
-    const bool ce_active = create || (ce_seen & ce_required_mask) == ce_required_mask;
-
-    // SPEC §3.1: every user property in order, duplicates preserved.
+    // SPEC §3.1: every user property in order, duplicates preserved — one pass over the block.
+    unsigned ce_seen = 0;  // which CloudEvents attributes appear (SPEC §3.2a)
+    const std::size_t first_user_header = record.headers.size();
     if (p.user_property_count != 0) {
         for (const user_property& up : p.user_properties()) {
             if (is_shadowed(up.name, p)) {
                 drops.add(drop_reason::header_shadowed);
                 continue;
             }
-            const int i = ce_active ? cloud_event_index(up.name) : -1;
-            if (i < 0) {
-                emit(up.name, up.value);
-            } else if (i == ce_datacontenttype) {
+            const int i = cloud_event_index(up.name);
+            if (i >= 0) ce_seen |= 1u << i;
+            emit(up.name, up.value);
+        }
+    }
+
+    // SPEC §3.2a: CloudEvents attributes take their Kafka binding names when the four required
+    // ones are present (Propagate), or always (CreateOrRemap, which also creates missing ones).
+    const bool create = settings.cloud_events == cloud_events_mode::create_or_remap;
+    if (ce_seen != 0 && (create || (ce_seen & ce_required_mask) == ce_required_mask)) {
+        std::size_t kept = first_user_header;
+        for (std::size_t h = first_user_header; h < record.headers.size(); ++h) {
+            kafka_header header = record.headers[h];
+            const int i = cloud_event_index(header.name);
+            if (i == ce_datacontenttype) {
                 if (p.has(pp::has_content_type)) {
                     drops.add(drop_reason::header_shadowed);  // the MQTT property wins
-                } else {
-                    emit(header_names::content_type, up.value);
+                    continue;
                 }
-            } else {
-                emit(cloud_event_attributes[static_cast<std::size_t>(i)].header, up.value);
+                header.name = header_names::content_type;
+            } else if (i >= 0) {
+                header.name = cloud_event_attributes[static_cast<std::size_t>(i)].header;
             }
+            record.headers[kept++] = header;
         }
+        record.headers.resize(kept);
     }
 
     if (create) {
@@ -148,7 +153,7 @@ void translate_mqtt_to_kafka(outbound_kafka_record& record, const mqtt_to_kafka_
         }
         // datacontenttype = the Content Type property, already emitted as `Content Type`.
     }
-    record.bytes = static_cast<std::uint32_t>(bytes);
+    record.bytes = static_cast<std::uint32_t>(record.accounted_bytes());
 }
 
 uuid_source::uuid_source(std::uint64_t seed) noexcept {

@@ -53,7 +53,7 @@ std::uint64_t allocations_for(partition_strategy strategy, bool batching) {
             }
             r->source = publish.message();
             r->source.arrival = clock.now();
-            chain.process(r);
+            chain.process(r, clock.now());
             if (i % 16 == 15) {
                 clock.advance(ns_per_ms);
                 chain.poll();
