@@ -9,6 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench/alloc_counter.h"
+#include "engine/message/record_pool.h"
 #include "engine/pipeline/mqtt_to_kafka_chain.h"
 #include "engine/stages/kafka_to_mqtt.h"
 #include "tests/unit/engine/test_messages.h"
@@ -144,8 +145,11 @@ void BM_batcher(benchmark::State& state) {
 }
 BENCHMARK(BM_batcher)->Arg(1)->Arg(100)->Arg(100000);
 
-// A destination that acknowledges each batch at once, so the chain runs in steady state.
+// A destination that acknowledges each batch at once, so the chain runs in steady state; also
+// the slot owner.
 struct acknowledging_destination final : batch_sink, completion_sink {
+    explicit acknowledging_destination(std::size_t slots) : pool(slots) {}
+    record_pool<outbound_kafka_record> pool;
     mqtt_to_kafka_chain* chain = nullptr;
     std::uint64_t records = 0;
     std::uint64_t batches = 0;
@@ -155,7 +159,10 @@ struct acknowledging_destination final : batch_sink, completion_sink {
         ++batches;
         for (auto* r : batch) chain->complete(r, completion::delivered);
     }
-    void complete(delivery_tag, completion) noexcept override { ++completed; }
+    void complete(outbound_kafka_record* r, completion) noexcept override {
+        ++completed;
+        pool.release(r);
+    }
 };
 
 // BM_pipeline_fused: translate + expiry + partition + batch, fused on one thread, for the
@@ -165,20 +172,19 @@ void BM_pipeline_fused(benchmark::State& state) {
     const auto& publish = reference_publish();
     system_clock clock;
     std::atomic<std::int32_t> partitions{12};
-    acknowledging_destination dest;
+    // Enough slots for every partition's open batch: with per-message rotation all 12 fill at once.
+    acknowledging_destination dest(16384);
     mqtt_to_kafka_chain_settings settings;
     settings.translation.destination_topic = "telemetry";
     settings.partitioning.rotation = rotation;
     settings.batching = {true, 5, 1000, 1'000'000};
-    // Enough slots for every partition's open batch: with per-message rotation all 12 fill at once.
-    settings.in_flight_limit = 16384;
     mqtt_to_kafka_chain chain(settings, clock, partitions, dest, dest);
     dest.chain = &chain;
 
     // Like the shard loop: the clock is read once per ingress burst of 64 messages.
     mono_ns now = clock.now();
     auto one = [&] {
-        outbound_kafka_record* r = chain.acquire();
+        outbound_kafka_record* r = dest.pool.acquire();
         r->source = publish.message();
         r->source.arrival = now;
         chain.process(r, now);

@@ -7,8 +7,11 @@ function(flowbridge_test name)
     cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
     add_executable(${name} ${T_SOURCES})
     target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main Threads::Threads)
+    # gtest_discover_tests() flattens a plain list in PROPERTIES: escape it so that every label
+    # (e.g. "unit;tsan") reaches each test.
+    string(REPLACE ";" "\\;" labels "${T_LABELS}")
     gtest_discover_tests(${name}
-        PROPERTIES LABELS "${T_LABELS}"
+        PROPERTIES LABELS "${labels}"
         DISCOVERY_TIMEOUT 60)
 endfunction()
 

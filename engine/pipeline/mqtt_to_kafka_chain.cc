@@ -5,14 +5,13 @@ namespace flowbridge {
 mqtt_to_kafka_chain::mqtt_to_kafka_chain(const mqtt_to_kafka_chain_settings& settings,
                                          const clock& time,
                                          const std::atomic<std::int32_t>& partition_count,
-                                         batch_sink& destination, completion_sink& source,
+                                         batch_sink& destination, completion_sink& owner,
                                          std::uint64_t seed)
     : settings_(settings),
       clock_(time),
       partition_count_(partition_count),
       destination_(destination),
-      source_(source),
-      pool_(settings.in_flight_limit),
+      owner_(owner),
       ids_(seed),
       partitioner_(settings.partitioning, static_cast<std::uint32_t>(seed)),
       batcher_(settings.batching, *this) {
@@ -21,6 +20,7 @@ mqtt_to_kafka_chain::mqtt_to_kafka_chain(const mqtt_to_kafka_chain_settings& set
 
 void mqtt_to_kafka_chain::process(outbound_kafka_record* record, mono_ns now) noexcept {
     counters_.received.add();
+    ++in_flight_;
     translate_mqtt_to_kafka(*record, settings_.translation, drops_, &ids_);
     // SPEC §3.3: a message that is already expired takes no batch space; it is handled.
     if (!restamp_expiry(*record, now, drops_)) {
@@ -53,8 +53,8 @@ void mqtt_to_kafka_chain::on_flush(void* self, partition_id p, flush_reason, std
 void mqtt_to_kafka_chain::complete(outbound_kafka_record* record, completion how) noexcept {
     if (how == completion::delivered) counters_.delivered.add();
     if (how == completion::failed) counters_.failed.add();
-    source_.complete(record->tag, how);
-    pool_.release(record);
+    --in_flight_;
+    owner_.complete(record, how);
 }
 
 }  // namespace flowbridge

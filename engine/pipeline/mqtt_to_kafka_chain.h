@@ -6,7 +6,6 @@
 
 #include "engine/message/clock.h"
 #include "engine/message/outbound.h"
-#include "engine/message/record_pool.h"
 #include "engine/stages/batcher.h"
 #include "engine/stages/drop_counters.h"
 #include "engine/stages/expiry.h"
@@ -22,11 +21,13 @@ enum class completion : std::uint8_t {
     failed,     // the destination rejected it for good: do not acknowledge (redelivered later)
 };
 
-/// The source side of completions: an MQTT source sends PUBACKs in arrival order from these.
+/// Where finished records go: the owner of the record slots, which tells the source (an MQTT
+/// source sends PUBACKs in arrival order from these) and reuses the slot. Called on the chain's
+/// thread.
 class completion_sink {
 public:
     virtual ~completion_sink() = default;
-    virtual void complete(delivery_tag tag, completion how) noexcept = 0;
+    virtual void complete(outbound_kafka_record* record, completion how) noexcept = 0;
 };
 
 /// Everything one MQTT → Kafka chain needs, resolved from the configuration at start-up.
@@ -34,7 +35,6 @@ struct mqtt_to_kafka_chain_settings {
     mqtt_to_kafka_settings translation;
     partitioner_settings partitioning;
     batching_settings batching;
-    std::size_t in_flight_limit = 1024;  // pool slots: the shard's back-pressure bound
 };
 
 /// Per-chain statistics (one writer: the chain's thread).
@@ -46,21 +46,17 @@ struct chain_counters {
     counter batches;
 };
 
-/// The stages of one MQTT → Kafka shard fused on one thread: translate/expiry → partitioner →
-/// batcher → (expiry re-check at hand-off) → destination. Pure: no sockets, no threads; the
-/// pipeline decides which thread calls it (fused topology) or puts rings in front of it (split).
+/// The stages of one MQTT → Kafka shard on one thread: translate/expiry → partitioner → batcher →
+/// (expiry re-check at hand-off) → destination. Pure: no sockets, no threads, no slot ownership;
+/// the shard pipeline decides which thread calls it and who owns the record slots.
 ///
-/// Owned by one thread: every method must be called from it, including complete() (completions
-/// from a client library's thread come back through a ring first).
+/// Owned by one thread: every method must be called from it, including complete() (the Kafka
+/// transport is polled on this thread, so its delivery reports arrive here).
 class mqtt_to_kafka_chain final : private batch_sink {
 public:
     mqtt_to_kafka_chain(const mqtt_to_kafka_chain_settings& settings, const clock& time,
                         const std::atomic<std::int32_t>& partition_count, batch_sink& destination,
-                        completion_sink& source, std::uint64_t seed = 1);
-
-    /// A free slot for the next received PUBLISH, or nullptr when `in_flight_limit` messages are
-    /// in flight: the caller stops reading (back-pressure).
-    outbound_kafka_record* acquire() noexcept { return pool_.acquire(); }
+                        completion_sink& owner, std::uint64_t seed = 1);
 
     /// Runs a received message (in record->source) through translate, expiry, partitioner and
     /// batcher. The record is owned by the chain until complete(). `now` is the injected clock's
@@ -76,10 +72,12 @@ public:
     /// Flushes everything buffered (drain on shutdown).
     void flush() noexcept { batcher_.flush_all(); }
 
-    /// The destination finished with `record`: tells the source and frees the slot.
+    /// The destination finished with `record`: counts it and hands it to the slot owner.
     void complete(outbound_kafka_record* record, completion how) noexcept;
 
-    std::size_t in_flight() const noexcept { return pool_.in_flight(); }
+    /// Records given to process() and not yet completed (buffered or at the destination).
+    std::size_t in_flight() const noexcept { return in_flight_; }
+    std::size_t buffered() const noexcept { return batcher_.buffered_records(); }
     const drop_counters& drops() const noexcept { return drops_; }
     const chain_counters& counters() const noexcept { return counters_; }
 
@@ -91,8 +89,8 @@ private:
     const clock& clock_;
     const std::atomic<std::int32_t>& partition_count_;
     batch_sink& destination_;
-    completion_sink& source_;
-    record_pool<outbound_kafka_record> pool_;
+    completion_sink& owner_;
+    std::size_t in_flight_ = 0;
     uuid_source ids_;
     partitioner partitioner_;
     batcher batcher_;

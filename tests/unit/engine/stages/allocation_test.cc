@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "bench/alloc_counter.h"
+#include "engine/message/record_pool.h"
 #include "engine/pipeline/mqtt_to_kafka_chain.h"
 #include "engine/stages/kafka_to_mqtt.h"
 #include "tests/unit/engine/test_messages.h"
@@ -12,15 +13,21 @@
 namespace flowbridge {
 namespace {
 
-// Completes every delivered record at once, like a destination that acknowledges instantly.
+// Completes every delivered record when drained, like a destination that acknowledges quickly;
+// also the slot owner, returning slots to the pool.
 struct instant_destination final : batch_sink, completion_sink {
+    explicit instant_destination(std::size_t slots) : pool(slots) {}
+    record_pool<outbound_kafka_record> pool;
     mqtt_to_kafka_chain* chain = nullptr;
     std::uint64_t completed = 0;
     std::vector<outbound_kafka_record*> pending;
     void deliver(partition_id, std::span<outbound_kafka_record*> batch) noexcept override {
         for (auto* r : batch) pending.push_back(r);  // capacity reserved by the test
     }
-    void complete(delivery_tag, completion) noexcept override { ++completed; }
+    void complete(outbound_kafka_record* r, completion) noexcept override {
+        ++completed;
+        pool.release(r);
+    }
     void drain() {
         for (auto* r : pending) chain->complete(r, completion::delivered);
         pending.clear();
@@ -30,7 +37,7 @@ struct instant_destination final : batch_sink, completion_sink {
 std::uint64_t allocations_for(partition_strategy strategy, bool batching) {
     manual_clock clock;
     std::atomic<std::int32_t> partitions{8};
-    instant_destination dest;
+    instant_destination dest(4096);
     dest.pending.reserve(100000);
     mqtt_to_kafka_chain_settings settings;
     settings.translation.destination_topic = "telemetry";
@@ -39,17 +46,16 @@ std::uint64_t allocations_for(partition_strategy strategy, bool batching) {
     settings.partitioning.strategy = strategy;
     settings.partitioning.key_property = "device-id";
     settings.batching = {batching, 5, 64, 1'000'000};
-    settings.in_flight_limit = 4096;
     mqtt_to_kafka_chain chain(settings, clock, partitions, dest, dest);
     dest.chain = &chain;
     testing::received_publish publish(testing::full_publish_spec());
 
     auto run = [&](int n) {
         for (int i = 0; i < n; ++i) {
-            auto* r = chain.acquire();
+            auto* r = dest.pool.acquire();
             if (r == nullptr) {
                 dest.drain();
-                r = chain.acquire();
+                r = dest.pool.acquire();
             }
             r->source = publish.message();
             r->source.arrival = clock.now();
