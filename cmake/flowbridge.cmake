@@ -7,12 +7,13 @@ function(flowbridge_test name)
     cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
     add_executable(${name} ${T_SOURCES})
     target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main Threads::Threads)
-    # gtest_discover_tests() flattens a plain list in PROPERTIES: escape it so that every label
-    # (e.g. "unit;tsan") reaches each test.
-    string(REPLACE ";" "\\;" labels "${T_LABELS}")
-    gtest_discover_tests(${name}
-        PROPERTIES LABELS "${labels}"
-        DISCOVERY_TIMEOUT 60)
+    # gtest_discover_tests() flattens a list given in PROPERTIES ("unit;tsan" becomes LABELS unit),
+    # so the labels are applied by a file ctest includes after the discovered tests are defined.
+    gtest_discover_tests(${name} TEST_LIST ${name}_TESTS DISCOVERY_TIMEOUT 60)
+    set(labels_file ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+    file(WRITE ${labels_file}
+         "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${T_LABELS}\")\nendif()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_file})
 endfunction()
 
 # flowbridge_fuzzer(NAME SOURCE CORPUS_DIR LIBS...)

@@ -8,6 +8,7 @@
 #include <memory>
 #include <new>
 #include <span>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
@@ -16,7 +17,8 @@ namespace flowbridge {
 /// The cache-line size the ring pads to. A fixed 64 rather than
 /// std::hardware_destructive_interference_size: GCC warns (-Winterference-size) that the latter may
 /// change between compiler versions, which would silently change the layout of a type used across
-/// translation units. 64 bytes is the line size of every x86-64 and the AArch64 server cores we run on.
+/// translation units. 64 bytes is the line size of every x86-64 and of the AArch64 server cores we
+/// run on.
 inline constexpr std::size_t ring_cache_line = 64;
 
 /// What the ring can hold: anything it can move in and out, and destroy, without throwing. Message
@@ -28,13 +30,15 @@ concept ring_element = std::is_nothrow_move_constructible_v<T> &&
 /// A bounded, wait-free, single-producer / single-consumer ring buffer: the only way data crosses
 /// between two threads of a shard pipeline (SPEC §5). Design notes: engine/ring/README.md.
 ///
-/// Threads: exactly one producer thread may call try_push() and push_batch(); exactly one consumer
-/// thread may call try_pop() and pop_batch(). Which threads those are may change over the ring's
-/// life only across a happens-before edge (e.g. a thread join). capacity() may be called by anyone;
-/// size_approx() and empty() by anyone, but only the producer or consumer gets a useful bound from
-/// them (see there). Construction and destruction happen while no other thread uses the ring.
+/// Threads: exactly one producer thread may call try_emplace(), try_push() and push_batch();
+/// exactly one consumer thread may call try_pop() and pop_batch(). Which threads those are may
+/// change over the ring's life only across a happens-before edge (e.g. a thread join). capacity(),
+/// size_approx() and empty() may be called from any thread, but only the producer or consumer gets
+/// a useful bound from the latter two (see there). Construction and destruction happen while no
+/// other thread uses the ring.
 ///
-/// Memory: one allocation, in the constructor (the only place that can throw, std::bad_alloc).
+/// Memory: one allocation, in the constructor (the only thing that can throw: std::bad_alloc, or
+/// std::length_error for an absurd capacity).
 /// Everything after is noexcept and allocation-free. Elements still in the ring when it is
 /// destroyed are destroyed with it.
 ///
@@ -45,9 +49,10 @@ class spsc_ring {
 public:
     using value_type = T;
 
-    /// The largest capacity the constructor accepts.
+    /// The largest capacity the constructor accepts (a power of two, far beyond any real memory).
     static constexpr std::size_t max_capacity =
-        (std::numeric_limits<std::size_t>::max() / 2 + 1) / (sizeof(T) < 64 ? 64 : sizeof(T));
+        std::bit_floor(static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max()) /
+                       sizeof(T) / 2);
 
     /// Allocates room for `min_capacity` rounded up to a power of two elements.
     /// Precondition: min_capacity <= max_capacity (else std::length_error).
@@ -63,28 +68,38 @@ public:
     ~spsc_ring() {
         // No other thread may touch the ring now, so relaxed loads see the final indices.
         const std::size_t write = write_index_.load(std::memory_order_relaxed);
-        for (std::size_t read = read_index_.load(std::memory_order_relaxed); read != write; ++read) {
-            std::destroy_at(slots_ + (read & mask_));
-        }
+        const std::size_t read = read_index_.load(std::memory_order_relaxed);
+        for (std::size_t i = read; i != write; ++i) std::destroy_at(slots_ + (i & mask_));
         allocator_traits::deallocate(allocator_, storage_, capacity_ + 2 * padding_slots);
     }
 
     // ---- producer side ------------------------------------------------------------------------
 
-    /// Moves `value` into the ring. Returns false, leaving `value` untouched, when the ring is full.
-    /// Producer thread only.
-    bool try_push(T value) noexcept {
+    /// Constructs an element in place from `args`. Returns false, constructing nothing (and so
+    /// leaving moved-from candidates untouched), when the ring is full. Producer thread only.
+    template <class... Args>
+        requires std::is_nothrow_constructible_v<T, Args&&...>
+    bool try_emplace(Args&&... args) noexcept {
         const std::size_t write = write_index_.load(std::memory_order_relaxed);
         if (write - read_index_cache_ == capacity_) {
-            // Acquire pairs with the consumer's release in advance_read(): the consumer has finished
-            // moving out of and destroying the slot we are about to construct into.
+            // Acquire pairs with the consumer's release store of read_index_: the consumer has
+            // finished moving out of and destroying the slot we are about to construct into.
             read_index_cache_ = read_index_.load(std::memory_order_acquire);
             if (write - read_index_cache_ == capacity_) return false;
         }
-        std::construct_at(slots_ + (write & mask_), std::move(value));
+        std::construct_at(slots_ + (write & mask_), std::forward<Args>(args)...);
         // Release publishes the constructed element to the consumer's acquire load of write_index_.
         write_index_.store(write + 1, std::memory_order_release);
         return true;
+    }
+
+    /// Moves (or copies) `value` into the ring. Returns false when the ring is full; `value` is
+    /// then left as it was, so a move-only value is not lost. Producer thread only.
+    bool try_push(T&& value) noexcept { return try_emplace(std::move(value)); }
+    bool try_push(const T& value) noexcept
+        requires std::is_nothrow_copy_constructible_v<T>
+    {
+        return try_emplace(value);
     }
 
     /// Copies as many leading elements of `values` as fit; returns how many (0 when full). One
@@ -93,13 +108,13 @@ public:
         requires std::is_nothrow_copy_constructible_v<T>
     {
         const std::size_t write = write_index_.load(std::memory_order_relaxed);
-        std::size_t free = capacity_ - (write - read_index_cache_);
-        if (free < values.size()) {
-            // Same pairing as in try_push().
+        std::size_t room = capacity_ - (write - read_index_cache_);
+        if (room < values.size()) {
+            // Same pairing as in try_emplace().
             read_index_cache_ = read_index_.load(std::memory_order_acquire);
-            free = capacity_ - (write - read_index_cache_);
+            room = capacity_ - (write - read_index_cache_);
         }
-        const std::size_t n = std::min(free, values.size());
+        const std::size_t n = std::min(room, values.size());
         if (n == 0) return 0;
         const std::size_t start = write & mask_;
         const std::size_t first = std::min(n, capacity_ - start);  // up to the end of the storage
@@ -111,8 +126,8 @@ public:
 
     // ---- consumer side ------------------------------------------------------------------------
 
-    /// Moves the oldest element into `out`. Returns false, leaving `out` untouched, when the ring is
-    /// empty. Consumer thread only.
+    /// Moves the oldest element into `out`. Returns false, leaving `out` untouched, when the ring
+    /// is empty. Consumer thread only.
     bool try_pop(T& out) noexcept {
         const std::size_t read = read_index_.load(std::memory_order_relaxed);
         if (read == write_index_cache_) {
@@ -176,8 +191,8 @@ private:
     using allocator_type = std::allocator<T>;
     using allocator_traits = std::allocator_traits<allocator_type>;
 
-    // Unused slots before and after the element storage, so that no other heap object shares a cache
-    // line with the first or last slot.
+    // Unused slots before and after the element storage, so that no other heap object shares a
+    // cache line with the first or last slot.
     static constexpr std::size_t padding_slots = (ring_cache_line - 1) / sizeof(T) + 1;
 
     static std::size_t round_capacity(std::size_t min_capacity) {
@@ -204,8 +219,8 @@ private:
     alignas(ring_cache_line) std::atomic<std::size_t> read_index_{0};
     std::size_t write_index_cache_ = 0;
 
-    // sizeof(*this) is a multiple of the alignment, so the consumer line is padded to its end and the
-    // next object cannot share it.
+    // sizeof(*this) is a multiple of the alignment, so the consumer line is padded to its end and
+    // the next object cannot share it.
 };
 
 }  // namespace flowbridge
