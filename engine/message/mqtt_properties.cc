@@ -11,6 +11,9 @@ std::size_t read_varint(std::string_view data, std::size_t pos, std::uint32_t& v
         const auto b = static_cast<std::uint8_t>(data[pos + i]);
         result |= static_cast<std::uint32_t>(b & 0x7F) << (7 * i);
         if ((b & 0x80) == 0) {
+            // MQTT v5 §1.5.5 [MQTT-1.5.5-1]: the minimum number of bytes; a trailing 0x00 after a
+            // continuation byte is a non-minimal (malformed) encoding.
+            if (i > 0 && b == 0) return 0;
             value = result;
             return i + 1;
         }
@@ -186,6 +189,10 @@ mqtt_reason parse_publish_properties(std::string_view block, publish_properties&
                 break;
             case property_id::response_topic:
                 if (!once(publish_properties::has_response_topic)) return mqtt_reason::protocol_error;
+                // MQTT v5 §3.3.2.3.5 [MQTT-3.3.2-14]: a Topic Name, so no wildcard characters.
+                if (p.first.find_first_of("+#") != std::string_view::npos) {
+                    return mqtt_reason::protocol_error;
+                }
                 out.response_topic = p.first;
                 break;
             case property_id::correlation_data:

@@ -1,7 +1,5 @@
 #include "engine/message/utf8.h"
 
-#include <cstring>
-
 #include <simdjson.h>
 
 namespace flowbridge {
@@ -11,10 +9,16 @@ bool is_valid_utf8(std::string_view text) noexcept {
 }
 
 bool is_valid_mqtt_string(std::string_view text) noexcept {
-    if (text.empty()) return true;
-    // MQTT v5 §1.5.4: the character data MUST NOT include an encoding of U+0000.
-    return text.size() <= 65535 && std::memchr(text.data(), 0, text.size()) == nullptr &&
-           is_valid_utf8(text);
+    if (text.size() > 65535) return false;
+    // Most property strings are short ASCII: one plain pass decides them; simdjson's validator
+    // (a call and a dispatch per string) only runs when a byte ≥ 0x80 shows up.
+    bool ascii = true;
+    for (const char c : text) {
+        const auto b = static_cast<unsigned char>(c);
+        if (b == 0) return false;  // MQTT v5 §1.5.4: no encoding of U+0000
+        ascii &= b < 0x80;
+    }
+    return ascii || is_valid_utf8(text);
 }
 
 }  // namespace flowbridge

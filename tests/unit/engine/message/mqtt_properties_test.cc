@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/message/utf8.h"
 #include "tests/unit/engine/test_messages.h"
 
 namespace flowbridge {
@@ -208,6 +209,34 @@ TEST(property_reader, reads_every_type) {
     EXPECT_EQ(p.second, "v");
     EXPECT_FALSE(r.next(p));
     EXPECT_EQ(r.error(), mqtt_reason::success);
+}
+
+}  // namespace
+}  // namespace flowbridge
+
+namespace flowbridge {
+namespace {
+
+TEST(varint, non_minimal_encoding_is_rejected) {
+    // MQTT v5 §1.5.5 [MQTT-1.5.5-1]: 0x81 0x00 encodes 1 in two bytes.
+    const std::string padded("\x81\x00", 2);
+    std::uint32_t v = 0;
+    EXPECT_EQ(read_varint(padded, 0, v), 0u);
+}
+
+TEST(publish_properties, response_topic_with_wildcards_is_a_protocol_error) {
+    for (const char* topic : {"replies/+", "replies/#"}) {
+        std::string block;
+        property_writer(block).string(property_id::response_topic, topic);
+        publish_properties p;
+        EXPECT_EQ(parse_publish_properties(block, p), mqtt_reason::protocol_error) << topic;
+    }
+}
+
+TEST(utf8, non_ascii_text_is_validated_and_nul_rejected_in_both_paths) {
+    EXPECT_TRUE(is_valid_mqtt_string("température"));
+    EXPECT_FALSE(is_valid_mqtt_string("temp\xc3"));
+    EXPECT_FALSE(is_valid_mqtt_string(std::string("tempé\0", 7)));
 }
 
 }  // namespace
