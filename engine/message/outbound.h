@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/message/clock.h"
+#include "engine/message/header_list.h"
 #include "engine/message/ids.h"
 #include "engine/message/kafka_record.h"
 #include "engine/message/mqtt_message.h"
@@ -26,7 +27,7 @@ struct outbound_kafka_record {
     // UUID (36) and an RFC 3339 time (24).
     static constexpr std::size_t scratch_size = 96;
 
-    outbound_kafka_record() { headers.reserve(reserved_headers); }
+    outbound_kafka_record() : headers(reserved_headers) {}
 
     std::string_view topic;
     std::string_view key;
@@ -34,7 +35,7 @@ struct outbound_kafka_record {
     std::string_view value;
     std::int64_t timestamp_ms = 0;  // CreateTime (SPEC §3.1)
     partition_id partition;
-    std::vector<kafka_header> headers;  // views into the source or into `scratch`
+    header_list headers;                // views into the source or into `scratch`
     std::int16_t expiry_header = -1;    // index of `Message Expiry Interval` in headers, or -1
     std::uint32_t bytes = 0;            // accounted_bytes(), computed once by translation
     mono_ns arrival = 0;

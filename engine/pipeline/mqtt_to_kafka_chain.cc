@@ -22,8 +22,12 @@ void mqtt_to_kafka_chain::process(outbound_kafka_record* record, mono_ns now) no
     counters_.received.add();
     ++in_flight_;
     translate_mqtt_to_kafka(*record, settings_.translation, drops_, &ids_);
-    // SPEC §3.3: a message that is already expired takes no batch space; it is handled.
-    if (!restamp_expiry(*record, now, drops_)) {
+    // SPEC §3.3: a message that is already expired takes no batch space; it is handled. (The
+    // header is rewritten at hand-off; here only the verdict matters.)
+    const publish_properties& props = record->source.properties;
+    if (props.has(publish_properties::has_message_expiry) &&
+        evaluate_expiry(props.message_expiry_interval, record->arrival, now).expired) {
+        drops_.add(drop_reason::message_expired);
         complete(record, completion::expired);
         return;
     }

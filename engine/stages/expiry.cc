@@ -12,7 +12,9 @@ bool restamp_expiry(outbound_kafka_record& record, mono_ns now, drop_counters& d
         drops.add(drop_reason::message_expired);
         return false;
     }
-    if (record.expiry_header >= 0) {
+    // Translation formatted the full interval; while no whole second has passed there is
+    // nothing to rewrite (remaining only ever decreases, so equal means never rewritten).
+    if (record.expiry_header >= 0 && v.remaining_s != props.message_expiry_interval) {
         // The formatted value lives in the record's own scratch bytes (no allocation).
         char* first = record.scratch;
         const auto [last, ec] = std::to_chars(first, first + 10, v.remaining_s);

@@ -35,15 +35,18 @@ constexpr int ce_subject = 4;
 constexpr int ce_time = 5;
 constexpr int ce_datacontenttype = 6;
 
-int cloud_event_index(std::string_view name) noexcept {
-    // Cheap reject first: every attribute name is 2..15 bytes and starts with one of "stid".
-    if (name.size() < 2 || name.size() > 15) return -1;
-    const char c = name[0];
-    if (c != 's' && c != 't' && c != 'i' && c != 'd') return -1;
-    for (std::size_t i = 0; i < cloud_event_attributes.size(); ++i) {
-        if (cloud_event_attributes[i].name == name) return static_cast<int>(i);
+// Called for every user property: decided by the length first, then at most two comparisons.
+inline int cloud_event_index(std::string_view name) noexcept {
+    switch (name.size()) {
+        case 2: return name == "id" ? 3 : -1;
+        case 4: return name == "type" ? 1 : name == "time" ? 5 : -1;
+        case 6: return name == "source" ? 2 : -1;
+        case 7: return name == "subject" ? 4 : -1;
+        case 10: return name == "dataschema" ? 7 : -1;
+        case 11: return name == "specversion" ? 0 : -1;
+        case 15: return name == "datacontenttype" ? 6 : -1;
+        default: return -1;
     }
-    return -1;
 }
 
 // SPEC §3.1 (Decision): a user property named like one of the five property headers is shadowed
@@ -71,14 +74,21 @@ void translate_mqtt_to_kafka(outbound_kafka_record& record, const mqtt_to_kafka_
     record.headers.clear();
     record.expiry_header = -1;
 
-    auto emit = [&record](std::string_view name, std::string_view value) noexcept {
-        record.headers.push_back(kafka_header{name, value});
+    std::size_t bytes = record.value.size();
+    auto emit = [&record, &bytes](std::string_view name, std::string_view value) noexcept {
+        record.headers.append(name, value);
+        bytes += name.size() + value.size();
     };
 
     if (!settings.copy_mqtt_properties) {  // SPEC §3.1: Disabled → no headers at all
         record.bytes = static_cast<std::uint32_t>(record.value.size());
         return;
     }
+
+    // Room for every header this message can produce: the five properties, its user
+    // properties, and the seven CloudEvents attributes CreateOrRemap may add. Allocates only
+    // the first time a slot sees that many.
+    record.headers.ensure(5 + in.properties.user_property_count + 7);
 
     // SPEC §3.1: the MQTT v5 properties, under their exact names. Topic Alias and Subscription
     // Identifier are never forwarded.
@@ -135,6 +145,7 @@ void translate_mqtt_to_kafka(outbound_kafka_record& record, const mqtt_to_kafka_
             record.headers[kept++] = header;
         }
         record.headers.resize(kept);
+        bytes = record.accounted_bytes();  // names changed, some headers went
     }
 
     if (create) {
@@ -153,7 +164,7 @@ void translate_mqtt_to_kafka(outbound_kafka_record& record, const mqtt_to_kafka_
         }
         // datacontenttype = the Content Type property, already emitted as `Content Type`.
     }
-    record.bytes = static_cast<std::uint32_t>(record.accounted_bytes());
+    record.bytes = static_cast<std::uint32_t>(bytes);
 }
 
 uuid_source::uuid_source(std::uint64_t seed) noexcept {

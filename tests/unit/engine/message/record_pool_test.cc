@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/message/header_list.h"
 #include "engine/message/outbound.h"
 
 namespace flowbridge {
@@ -37,6 +38,40 @@ TEST(record_pool, acquired_slot_is_reset_but_keeps_header_capacity) {
     EXPECT_FALSE(r->has_key);
     EXPECT_EQ(r->expiry_header, -1);
     EXPECT_EQ(r->headers.capacity(), capacity);
+}
+
+}  // namespace
+}  // namespace flowbridge
+
+namespace flowbridge {
+namespace {
+
+TEST(header_list, ensure_then_append_keeps_order_and_grows_only_when_needed) {
+    header_list h(2);
+    h.ensure(3);
+    EXPECT_EQ(h.capacity(), 3u);
+    h.append("a", "1");
+    h.append("b", "2");
+    h.append("c", "3");
+    h.ensure(2);  // already room: no change
+    EXPECT_EQ(h.capacity(), 3u);
+    h.ensure(10);  // grows, keeping what is there
+    EXPECT_EQ(h.size(), 3u);
+    EXPECT_EQ(h[0].name, "a");
+    EXPECT_EQ(h.back().value, "3");
+    h.resize(1);
+    EXPECT_EQ(h.size(), 1u);
+    h.push_back({"d", "4"});
+    EXPECT_EQ(h[1].name, "d");
+    const std::span<const kafka_header> view = h;
+    EXPECT_EQ(view.size(), 2u);
+}
+
+TEST(header_list, push_back_grows_past_capacity) {
+    header_list h;
+    for (int i = 0; i < 100; ++i) h.push_back({"n", "v"});
+    EXPECT_EQ(h.size(), 100u);
+    EXPECT_GE(h.capacity(), 100u);
 }
 
 }  // namespace

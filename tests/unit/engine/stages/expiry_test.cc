@@ -15,7 +15,9 @@ using testing::publish_spec;
 using testing::translated;
 
 std::string expiry_header(const outbound_kafka_record& r) {
-    return std::string(r.headers.at(static_cast<std::size_t>(r.expiry_header)).value);
+    const auto index = static_cast<std::size_t>(r.expiry_header);
+    EXPECT_LT(index, r.headers.size());
+    return index < r.headers.size() ? std::string(r.headers[index].value) : std::string("<none>");
 }
 
 TEST(expiry, remaining_is_interval_minus_whole_seconds_queued) {
