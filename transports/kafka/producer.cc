@@ -1,0 +1,329 @@
+#include "transports/kafka/producer.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+
+#include "transports/kafka/handle.h"
+
+namespace flowbridge::kafka {
+
+namespace {
+
+// Defaults the endpoint's properties may override (docs/kafka.md, "Producer defaults").
+const property_list producer_defaults = {
+    // librdkafka 2.0.2 leaves Nagle on: every small produce request would wait for the ACK of
+    // the previous segment.
+    {"socket.nagle.disable", "true"},
+    // The default (100 000) is below what one shard keeps in flight at full rate.
+    {"queue.buffering.max.messages", "1000000"},
+};
+
+// The transport's contract: every message gets a delivery report, success included.
+const property_list producer_forced = {
+    {"delivery.report.only.error", "false"},
+};
+
+using clock_type = std::chrono::steady_clock;
+
+}  // namespace
+
+std::unique_ptr<kafka_producer> kafka_producer::create(producer_options options,
+                                                       completion_callback on_complete,
+                                                       void* context, std::string& error) {
+    if (!on_complete) {
+        error = "kafka_producer needs a completion callback";
+        return nullptr;
+    }
+    auto conf = detail::make_conf(options.config, producer_defaults, producer_forced, error);
+    if (!conf) return nullptr;
+
+    std::unique_ptr<kafka_producer> p(new kafka_producer());
+    rd_kafka_conf_set_opaque(conf.get(), p.get());
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), &kafka_producer::on_delivery);
+    rd_kafka_conf_set_error_cb(conf.get(), &kafka_producer::on_error);
+    auto handle = detail::make_handle(RD_KAFKA_PRODUCER, std::move(conf), error);
+    if (!handle) return nullptr;
+    p->rk_ = handle.release();
+    p->on_complete_ = on_complete;
+    p->context_ = context;
+    p->refresh_interval_ = options.metadata_refresh_interval;
+    p->metadata_timeout_ = options.metadata_timeout;
+
+    for (auto& name : options.topics) {
+        if (p->find_topic(name)) continue;
+        auto t = std::make_unique<topic_state>();
+        t->name = name;
+        t->handle = rd_kafka_topic_new(p->rk_, name.c_str(), nullptr);
+        if (!t->handle) {
+            error = "Kafka topic '" + name + "': " +
+                    describe(static_cast<int>(rd_kafka_last_error()));
+            return nullptr;
+        }
+        p->topics_.push_back(std::move(t));
+    }
+    return p;
+}
+
+kafka_producer::~kafka_producer() {
+    close(std::chrono::milliseconds(0));
+    {
+        std::lock_guard lock(metadata_mutex_);
+        metadata_stop_ = true;
+    }
+    metadata_wake_.notify_all();
+    if (metadata_thread_.joinable()) metadata_thread_.join();
+    for (auto& t : topics_) {
+        if (t->handle) rd_kafka_topic_destroy(t->handle);
+    }
+    if (rk_) rd_kafka_destroy(rk_);
+}
+
+kafka_producer::topic_state* kafka_producer::find_topic(std::string_view name) noexcept {
+    if (last_topic_ && last_topic_->name == name) return last_topic_;
+    for (auto& t : topics_) {
+        if (t->name == name) return last_topic_ = t.get();
+    }
+    return nullptr;
+}
+
+const std::atomic<std::int32_t>* kafka_producer::partition_count(
+    std::string_view topic) const noexcept {
+    for (const auto& t : topics_) {
+        if (t->name == topic) return &t->partitions;
+    }
+    return nullptr;
+}
+
+bool kafka_producer::start(std::string& error) {
+    const auto deadline = clock_type::now() + metadata_timeout_;
+    std::string last;
+    while (!refresh_metadata(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::max(deadline - clock_type::now(), clock_type::duration(
+                                                                            std::chrono::milliseconds(100)))),
+                             &last)) {
+        if (clock_type::now() >= deadline) {
+            error = last;
+            return false;
+        }
+        // A topic being auto-created reports LEADER_NOT_AVAILABLE for a moment.
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!metadata_thread_.joinable()) metadata_thread_ = std::thread([this] { metadata_loop(); });
+    return true;
+}
+
+bool kafka_producer::refresh_metadata(std::chrono::milliseconds timeout,
+                                      std::string* error) noexcept {
+    bool all_known = true;
+    for (auto& t : topics_) {
+        const rd_kafka_metadata_t* md = nullptr;
+        const auto err = rd_kafka_metadata(rk_, 0, t->handle, &md,
+                                           static_cast<int>(std::max<std::int64_t>(timeout.count(), 1)));
+        counters_.metadata_refreshes.fetch_add(1, std::memory_order_relaxed);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            all_known = false;
+            if (error) {
+                *error = "cannot read Kafka metadata for topic '" + t->name + "': " +
+                         describe(err) + " (is bootstrap.servers reachable?)";
+            }
+            continue;
+        }
+        const rd_kafka_metadata_topic_t* mt = nullptr;
+        for (int i = 0; i < md->topic_cnt; ++i) {
+            if (t->name == md->topics[i].topic) mt = &md->topics[i];
+        }
+        if (!mt || mt->err != RD_KAFKA_RESP_ERR_NO_ERROR || mt->partition_cnt <= 0) {
+            all_known = false;
+            if (error) {
+                const int code = mt ? mt->err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+                *error = "Kafka topic '" + t->name + "' is not available: " + describe(code);
+                if (code == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+                    *error += ". Create the topic, or let the broker create it "
+                              "(auto.create.topics.enable=true on the broker; flowbridge asks for "
+                              "it unless allow.auto.create.topics=false)";
+                }
+            }
+        } else {
+            // Kafka never shrinks a topic; a smaller count means it was re-created: follow it.
+            t->partitions.store(mt->partition_cnt, std::memory_order_release);
+        }
+        rd_kafka_metadata_destroy(md);
+    }
+    return all_known;
+}
+
+void kafka_producer::metadata_loop() {
+    std::unique_lock lock(metadata_mutex_);
+    while (!metadata_stop_) {
+        metadata_wake_.wait_for(lock, refresh_interval_,
+                                [this] { return metadata_stop_ || metadata_requested_; });
+        if (metadata_stop_) break;
+        metadata_requested_ = false;
+        lock.unlock();
+        refresh_metadata(metadata_timeout_, nullptr);
+        lock.lock();
+    }
+}
+
+void kafka_producer::request_metadata_refresh() noexcept {
+    {
+        std::lock_guard lock(metadata_mutex_);
+        metadata_requested_ = true;
+    }
+    metadata_wake_.notify_all();
+}
+
+void kafka_producer::deliver(partition_id partition,
+                             std::span<outbound_kafka_record*> batch) noexcept {
+    if (batch.empty()) return;
+    topic_state* topic = find_topic(batch.front()->topic);
+    int reject = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (!topic) {
+        reject = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+    } else if (!partition.valid() ||
+               partition.value >= topic->partitions.load(std::memory_order_acquire)) {
+        // Only partitions known from metadata are produced to: librdkafka 2.0.2's produceva
+        // mishandles the headers of a record its partitioner rejects (docs/kafka.md).
+        reject = RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+        request_metadata_refresh();
+    }
+    for (auto* record : batch) {
+        if (reject != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            complete(record, reject);
+        } else if (record->topic != topic->name) {
+            // A batch is one topic's by contract; check anyway, it is cheap.
+            complete(record, RD_KAFKA_RESP_ERR__INVALID_ARG);
+        } else {
+            produce_one(*topic, record);
+        }
+    }
+}
+
+void kafka_producer::produce_one(topic_state& topic, outbound_kafka_record* record) noexcept {
+    rd_kafka_vu_t vu[8];
+    std::size_t n = 0;
+    vu[n].vtype = RD_KAFKA_VTYPE_RKT;
+    vu[n++].u.rkt = topic.handle;
+    vu[n].vtype = RD_KAFKA_VTYPE_PARTITION;
+    vu[n++].u.i32 = record->partition.value;
+    // No RD_KAFKA_MSG_F_COPY: librdkafka points at the record's bytes, which stay alive until
+    // the delivery report completes the record.
+    vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    vu[n++].u.i = 0;
+    vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
+    vu[n].u.mem.ptr = const_cast<char*>(record->value.data());
+    vu[n++].u.mem.size = record->value.size();
+    if (record->has_key) {
+        vu[n].vtype = RD_KAFKA_VTYPE_KEY;
+        vu[n].u.mem.ptr = const_cast<char*>(record->key.data());
+        vu[n++].u.mem.size = record->key.size();
+    }
+    vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+    vu[n++].u.i64 = record->timestamp_ms;  // 0: librdkafka stamps the current time
+    vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    vu[n++].u.ptr = record;
+    // Headers: an application-owned list (VTYPE_HEADERS) rather than VTYPE_HEADER pairs: names
+    // are views (not NUL-terminated), and on any produce error the list stays ours to free, so
+    // no librdkafka error path can free it twice.
+    rd_kafka_headers_t* headers = nullptr;
+    if (!record->headers.empty()) {
+        headers = rd_kafka_headers_new(record->headers.size());
+        for (const auto& h : record->headers) {
+            rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()),
+                                h.value.data(), static_cast<ssize_t>(h.value.size()));
+        }
+        vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
+        vu[n++].u.headers = headers;
+    }
+
+    for (;;) {
+        rd_kafka_error_t* error = rd_kafka_produceva(rk_, vu, n);
+        if (!error) {
+            ++in_flight_;
+            counters_.produced.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        const auto code = rd_kafka_error_code(error);
+        rd_kafka_error_destroy(error);
+        if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            // Back-pressure, never a drop: serve delivery reports (completions free queue
+            // space) and try again. librdkafka's message.timeout.ms bounds the wait.
+            counters_.queue_full_waits.fetch_add(1, std::memory_order_relaxed);
+            rd_kafka_poll(rk_, 10);
+            continue;
+        }
+        if (headers) rd_kafka_headers_destroy(headers);
+        if (code == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+            code == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
+            request_metadata_refresh();
+        }
+        complete(record, code);
+        return;
+    }
+}
+
+void kafka_producer::complete(outbound_kafka_record* record, int err) noexcept {
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        counters_.delivered.fetch_add(1, std::memory_order_relaxed);
+        on_complete_(context_, record, completion::delivered, delivery_error{});
+        return;
+    }
+    const error_class kind = classify(err);
+    (kind == error_class::fatal ? counters_.failed_fatal : counters_.failed_retriable)
+        .fetch_add(1, std::memory_order_relaxed);
+    on_complete_(context_, record, completion::failed, delivery_error{err, kind});
+}
+
+void kafka_producer::on_delivery(rd_kafka_s* /*rk*/, const rd_kafka_message_s* message,
+                                 void* opaque) {
+    auto* self = static_cast<kafka_producer*>(opaque);
+    auto* record = static_cast<outbound_kafka_record*>(message->_private);
+    --self->in_flight_;
+    // Anything but NO_ERROR — including _MSG_TIMED_OUT, a message librdkafka gave up on —
+    // is a failure: it was not acknowledged at the configured acks level (SPEC §4).
+    self->complete(record, message->err);
+}
+
+void kafka_producer::on_error(rd_kafka_s* /*rk*/, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<kafka_producer*>(opaque);
+    self->counters_.client_errors.fetch_add(1, std::memory_order_relaxed);
+    // librdkafka's error events never carry configuration values.
+    self->last_client_error_ = std::string(error_name(err)) + ": " + (reason ? reason : "");
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT)
+        self->request_metadata_refresh();
+}
+
+std::size_t kafka_producer::poll() noexcept {
+    return static_cast<std::size_t>(rd_kafka_poll(rk_, 0));
+}
+
+std::size_t kafka_producer::poll(std::chrono::milliseconds wait) noexcept {
+    return static_cast<std::size_t>(rd_kafka_poll(rk_, static_cast<int>(wait.count())));
+}
+
+std::size_t kafka_producer::flush(std::chrono::milliseconds timeout) noexcept {
+    const auto deadline = clock_type::now() + timeout;
+    // rd_kafka_flush() serves the delivery reports on this thread.
+    rd_kafka_flush(rk_, static_cast<int>(timeout.count()));
+    while (in_flight_ > 0 && clock_type::now() < deadline) rd_kafka_poll(rk_, 10);
+    rd_kafka_poll(rk_, 0);
+    return in_flight_;
+}
+
+void kafka_producer::close(std::chrono::milliseconds timeout) noexcept {
+    if (closed_ || !rk_) return;
+    closed_ = true;
+    if (flush(timeout) == 0) return;
+    // Whatever is left is failed (retriable): _PURGE_QUEUE / _PURGE_INFLIGHT reports.
+    rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    const auto deadline = clock_type::now() + std::chrono::seconds(5);
+    while (in_flight_ > 0 && clock_type::now() < deadline) rd_kafka_poll(rk_, 10);
+}
+
+void complete_to_shard(void* shard, outbound_kafka_record* record, completion how,
+                       delivery_error /*error*/) noexcept {
+    static_cast<mqtt_to_kafka_shard*>(shard)->destination_completed(record, how);
+}
+
+}  // namespace flowbridge::kafka

@@ -1,0 +1,158 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "engine/message/outbound.h"
+#include "engine/pipeline/mqtt_to_kafka_chain.h"
+#include "engine/pipeline/mqtt_to_kafka_shard.h"  // destination_service
+#include "engine/stages/batcher.h"
+#include "transports/kafka/client_config.h"
+#include "transports/kafka/errors.h"
+
+struct rd_kafka_s;
+struct rd_kafka_topic_s;
+struct rd_kafka_message_s;
+
+namespace flowbridge::kafka {
+
+/// Called once per record the producer was given, with its outcome: `delivered` (acknowledged at
+/// the configured acks level) or `failed` (with the classified error). Runs on the thread that
+/// calls deliver()/poll()/close() — the shard's worker thread. The record may be reused as soon
+/// as the callback returns.
+using completion_callback = void (*)(void* context, outbound_kafka_record* record, completion how,
+                                     delivery_error error) noexcept;
+
+struct producer_options {
+    client_config config;  // librdkafka properties (bootstrap.servers, acks, compression, ...)
+    /// The destination topics. Partition counts are tracked for these only; a record for any
+    /// other topic fails (fatal, UNKNOWN_TOPIC).
+    std::vector<std::string> topics;
+    /// Partition counts are re-read from metadata this often, and at once after a produce error
+    /// that suggests stale metadata (SPEC §3.4: a topic that grows is used without a restart).
+    std::chrono::milliseconds metadata_refresh_interval{30000};
+    /// How long start() waits for the first metadata of every topic.
+    std::chrono::milliseconds metadata_timeout{10000};
+};
+
+/// Per-producer statistics (written by the worker thread, read by anyone).
+struct producer_counters {
+    std::atomic<std::uint64_t> produced{0};   // accepted by librdkafka
+    std::atomic<std::uint64_t> delivered{0};
+    std::atomic<std::uint64_t> failed_retriable{0};
+    std::atomic<std::uint64_t> failed_fatal{0};
+    std::atomic<std::uint64_t> queue_full_waits{0};  // deliver() polled because the queue was full
+    std::atomic<std::uint64_t> metadata_refreshes{0};
+    std::atomic<std::uint64_t> client_errors{0};  // librdkafka error events (broker down, ...)
+};
+
+/// The Kafka destination of MQTT → Kafka shards: the batcher's sink (batch_sink) and the work
+/// the shard's worker thread does for it (destination_service).
+///
+/// Each record is produced with rd_kafka_produceva to its explicit partition, with its key,
+/// CreateTime and headers, and the record pointer as the per-message opaque. The value and key
+/// are not copied (the record's bytes stay alive until its completion); librdkafka copies the
+/// headers (docs/kafka.md measures it). Delivery reports are served by poll(), so completions
+/// arrive on the worker thread, in librdkafka's per-partition order.
+///
+/// Threads: deliver(), poll(), close() and the completion callback belong to one thread (the
+/// shard's worker; or the control thread once that worker has stopped). start() and
+/// partition_count() belong to the control thread; the partition-count atomics are written by
+/// this producer's metadata thread and read by anyone. Never drops a record: every record given
+/// to deliver() gets exactly one completion, at the latest from close().
+class kafka_producer final : public batch_sink, public destination_service {
+public:
+    /// Creates the librdkafka producer (no connection yet). nullptr + `error` when a property is
+    /// rejected (the error names the key, never a secret value).
+    static std::unique_ptr<kafka_producer> create(producer_options options,
+                                                  completion_callback on_complete,
+                                                  void* context, std::string& error);
+    ~kafka_producer() override;
+
+    kafka_producer(const kafka_producer&) = delete;
+    kafka_producer& operator=(const kafka_producer&) = delete;
+
+    /// Fetches the partition count of every topic (waiting up to metadata_timeout) and starts
+    /// the periodic refresh. False + a clear `error` for a topic that does not exist (see
+    /// docs/kafka.md for auto-creation) or a cluster that cannot be reached.
+    bool start(std::string& error);
+
+    /// The partition count of `topic` kept current by the metadata refresh (0 until known), for
+    /// the partitioner; nullptr for a topic not in options.topics. Valid for the producer's life.
+    const std::atomic<std::int32_t>* partition_count(std::string_view topic) const noexcept;
+
+    /// Asks the metadata thread for a refresh now (any thread).
+    void request_metadata_refresh() noexcept;
+
+    // batch_sink: produces the batch; on a full queue serves delivery reports and retries.
+    void deliver(partition_id partition, std::span<outbound_kafka_record*> batch) noexcept override;
+    // destination_service: serves delivery reports (rd_kafka_poll(rk, 0)).
+    std::size_t poll() noexcept override;
+    /// The same, blocking up to `wait` for the first event (an idle worker, a drain).
+    std::size_t poll(std::chrono::milliseconds wait) noexcept;
+
+    /// Waits until every produced record has its delivery report, serving them, or `timeout`
+    /// passes. Returns how many are still outstanding.
+    std::size_t flush(std::chrono::milliseconds timeout) noexcept;
+
+    /// Shutdown (SPEC §4): flush for up to `timeout`, then fail (retriable, _PURGE_*) whatever
+    /// is left, so that every record has its completion. Idempotent; the destructor calls it
+    /// with a zero timeout.
+    void close(std::chrono::milliseconds timeout) noexcept;
+
+    /// Records given to deliver() and not yet completed.
+    std::size_t in_flight() const noexcept { return in_flight_; }
+    const producer_counters& counters() const noexcept { return counters_; }
+    /// The last librdkafka error event (broker down, ...), for diagnostics; worker thread.
+    const std::string& last_client_error() const noexcept { return last_client_error_; }
+
+private:
+    struct topic_state {
+        std::string name;
+        rd_kafka_topic_s* handle = nullptr;
+        std::atomic<std::int32_t> partitions{0};
+    };
+
+    kafka_producer() = default;
+    topic_state* find_topic(std::string_view name) noexcept;
+    void produce_one(topic_state& topic, outbound_kafka_record* record) noexcept;
+    void complete(outbound_kafka_record* record, int err) noexcept;
+    bool refresh_metadata(std::chrono::milliseconds timeout, std::string* error) noexcept;
+    void metadata_loop();
+    static void on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
+    static void on_error(rd_kafka_s* rk, int err, const char* reason, void* opaque);
+
+    rd_kafka_s* rk_ = nullptr;
+    std::vector<std::unique_ptr<topic_state>> topics_;
+    topic_state* last_topic_ = nullptr;  // worker thread: the batch before was for this topic
+    completion_callback on_complete_ = nullptr;
+    void* context_ = nullptr;
+    std::size_t in_flight_ = 0;  // worker thread
+    bool closed_ = false;
+    producer_counters counters_;
+    std::string last_client_error_;
+    std::chrono::milliseconds refresh_interval_{30000};
+    std::chrono::milliseconds metadata_timeout_{10000};
+
+    std::mutex metadata_mutex_;  // guards the refresh request and stop flags
+    std::condition_variable metadata_wake_;
+    bool metadata_requested_ = false;
+    bool metadata_stop_ = false;
+    std::thread metadata_thread_;
+};
+
+/// A completion_callback that forwards to mqtt_to_kafka_shard::destination_completed (pass the
+/// shard as the context).
+void complete_to_shard(void* shard, outbound_kafka_record* record, completion how,
+                       delivery_error error) noexcept;
+
+}  // namespace flowbridge::kafka
