@@ -179,7 +179,9 @@ void kafka_producer::deliver(partition_id partition,
     if (batch.empty()) return;
     topic_state* topic = find_topic(batch.front()->topic);
     int reject = RD_KAFKA_RESP_ERR_NO_ERROR;
-    if (!topic) {
+    if (closed_) {
+        reject = RD_KAFKA_RESP_ERR__DESTROY;  // after close(): nobody would serve its report
+    } else if (!topic) {
         reject = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
     } else if (!partition.valid() ||
                partition.value >= topic->partitions.load(std::memory_order_acquire)) {

@@ -265,6 +265,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     std::size_t buffered_bytes = 0;  // capacity of chunks in use
     std::size_t need = 0;            // size of a partial packet that does not fit `cur`
     bool reading = false;
+    bool stalled = false;  // an unframed PUBLISH waits for Receive Maximum room
     puback_window<held_message> window;
     bool ack_posted = false;
     std::string ack_scratch;
@@ -370,7 +371,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     }
 
     bool read_paused() const noexcept {
-        return window.undelivered() >= options.max_undelivered ||
+        return stalled || window.undelivered() >= options.max_undelivered ||
                buffered_bytes > options.max_buffered_bytes;
     }
 
@@ -576,6 +577,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
         conn.reset();
         connack_received = false;
         reading = false;  // a read still pending on `c` completes into nothing (c != conn)
+        stalled = false;
         if (!c || c->closed) return;
         c->retired = true;
         if (final_bytes.empty()) {
@@ -622,7 +624,13 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
         schedule_reconnect();
     }
 
-    void connection_lost(std::string_view what) {
+    void connection_lost(const std::string& what) {
+        if (!connack_received) {
+            // E.g. TLS 1.3: the broker checks our certificate after our side of the handshake
+            // finished, and closes instead of answering the CONNECT.
+            connect_failed(mqtt_reason::unspecified_error, "before CONNACK: " + what);
+            return;
+        }
         counters.connection_losses.add();
         retire_connection({});
         emit(session_event::kind::connection_lost, mqtt_reason::unspecified_error, what);
@@ -683,6 +691,17 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
             if (f.status != frame_status::complete) {
                 protocol_failure(f.reason(), "framing");
                 return false;
+            }
+            if (f.type == packet_type::publish && (f.flags & 0x06) != 0 && connack_received &&
+                window.unacknowledged() >= options.receive_maximum) {
+                // A QoS > 0 PUBLISH beyond our Receive Maximum (MQTT v5 §3.3.4, §4.9).
+                // mosquitto 2.0.11 does this after a PUBACK when messages are queued for the
+                // session; closing with 0x93 would only start a reconnect storm (it resends
+                // them all), so we leave it unframed and stop reading until acknowledgements
+                // make room: TCP back-pressure keeps the bound. Counted once per stall.
+                if (!stalled) counters.receive_maximum_exceeded.add();
+                stalled = true;
+                return true;
             }
             const std::string_view packet = avail.substr(0, f.size);
             chunk* home = cur;
@@ -747,12 +766,6 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
         if (h.message.properties.has(publish_properties::has_topic_alias)) {
             // We announce no Topic Alias Maximum, i.e. 0 (MQTT v5 §3.1.2.11.5, §3.3.2.3.4).
             protocol_failure(mqtt_reason::topic_alias_invalid, "PUBLISH with a Topic Alias");
-            return false;
-        }
-        if (h.message.qos_level != qos::at_most_once &&
-            window.unacknowledged() >= options.receive_maximum) {
-            // MQTT v5 §3.3.4: more unacknowledged QoS > 0 PUBLISHes than we allowed.
-            protocol_failure(mqtt_reason::receive_maximum_exceeded, "Receive Maximum exceeded");
             return false;
         }
         h.buffer = home;
@@ -1000,6 +1013,10 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
             return;
         }
         flush();
+        if (stalled && window.unacknowledged() < options.receive_maximum) {
+            stalled = false;
+            if (conn && !process()) return;
+        }
         if (!reading && conn && !read_paused()) start_read();
     }
 

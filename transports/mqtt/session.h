@@ -149,6 +149,9 @@ struct session_counters {
     counter malformed_packets;      // received, closed with 0x81
     counter protocol_errors;        // received, closed with 0x82/0x93/0x94/…
     counter packets_too_large_in;   // received, closed with 0x95
+    /// The broker sent a QoS > 0 PUBLISH beyond our Receive Maximum: reading stopped until
+    /// acknowledgements made room (see docs/mqtt.md, mosquitto 2.0.11).
+    counter receive_maximum_exceeded;
     counter disconnects_by_server;
     counter subscribe_failures;
     counter messages_received;  // PUBLISH packets

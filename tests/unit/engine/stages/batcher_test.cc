@@ -207,7 +207,9 @@ TEST_F(batcher_fixture, property_limits_order_completeness_and_latency_hold_for_
             EXPECT_LE(batch.records.size(), settings.max_messages);
             std::uint64_t bytes = 0;
             for (auto* r : batch.records) bytes += r->bytes;
-            if (batch.records.size() > 1) EXPECT_LE(bytes, settings.max_bytes);
+            if (batch.records.size() > 1) {
+                EXPECT_LE(bytes, settings.max_bytes);
+            }
             for (auto* r : batch.records) {
                 EXPECT_EQ(r->partition, batch.partition);
                 auto [it, fresh] = last_per_partition.try_emplace(batch.partition.value, r->tag.value);

@@ -153,10 +153,11 @@ TEST_F(k2m, amqp_encoded_header_values_are_dropped_as_non_utf8_when_decoding_is_
 
 TEST_F(k2m, restore_mqtt_properties_turns_headers_back_into_properties) {
     settings.restore_mqtt_properties = true;
+    const std::string correlation("\x00\xff", 2);  // outlives the header views
     headers = {{"Payload Format Indicator", "1"},
                {"Response Topic", "replies/x"},
                {"Message Expiry Interval", "120"},
-               {"Correlation Data", std::string("\x00\xff", 2)},
+               {"Correlation Data", correlation},
                {"Content Type", "application/json"},
                {"user", "prop"}};
     ASSERT_TRUE(run());
