@@ -73,7 +73,9 @@ std::size_t mqtt_to_kafka_shard::ingress_poll(mono_ns now) noexcept {
         if (slot == nullptr) break;
         burst_.push_back(slot);
     }
-    const std::size_t got = burst_.empty() ? 0 : source_.receive(burst_, now);
+    // Called even with no free slot: the source's receive() also drives its connection (keep-
+    // alive, acknowledgement writes), which must go on while the in-flight bound holds intake.
+    const std::size_t got = source_.receive(burst_, now);
     for (std::size_t i = got; i < burst_.size(); ++i) pool_.release(burst_[i]);
     if (got == 0) return work;
     in_flight_.fetch_add(got, std::memory_order_acq_rel);

@@ -27,7 +27,9 @@ public:
 
     /// Decodes up to `slots.size()` received PUBLISHes into `slots[i]->source`, with arrival =
     /// `now`; the views must stay valid until complete() is called for the message's tag.
-    /// Returns how many slots were filled (0: nothing ready).
+    /// Returns how many slots were filled (0: nothing ready). Also called with an empty span when
+    /// every slot is in flight: the source keeps its connection alive (keep-alive, PUBACK writes)
+    /// without taking new messages.
     virtual std::size_t receive(std::span<outbound_kafka_record* const> slots, mono_ns now) noexcept = 0;
 
     /// The message is finished: `delivered`/`expired` → acknowledge it (PUBACKs in arrival order
