@@ -14,6 +14,10 @@ function(flowbridge_test name)
     file(WRITE ${labels_file}
          "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${T_LABELS}\")\nendif()\n")
     set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_file})
+    # The ThreadSanitizer tree builds only what its tests need (target `tsan_tests`).
+    if("tsan" IN_LIST T_LABELS)
+        set_property(GLOBAL APPEND PROPERTY FLOWBRIDGE_TSAN_TESTS ${name})
+    endif()
 endfunction()
 
 # flowbridge_fuzzer(NAME SOURCE CORPUS_DIR LIBS...)
