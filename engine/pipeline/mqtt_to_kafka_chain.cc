@@ -20,7 +20,7 @@ mqtt_to_kafka_chain::mqtt_to_kafka_chain(const mqtt_to_kafka_chain_settings& set
 
 void mqtt_to_kafka_chain::process(outbound_kafka_record* record, mono_ns now) noexcept {
     counters_.received.add();
-    ++in_flight_;
+    in_flight_.store(in_flight_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     translate_mqtt_to_kafka(*record, settings_.translation, drops_, &ids_);
     // SPEC §3.3: a message that is already expired takes no batch space; it is handled. (The
     // header is rewritten at hand-off; here only the verdict matters.)
@@ -57,7 +57,7 @@ void mqtt_to_kafka_chain::on_flush(void* self, partition_id p, flush_reason, std
 void mqtt_to_kafka_chain::complete(outbound_kafka_record* record, completion how) noexcept {
     if (how == completion::delivered) counters_.delivered.add();
     if (how == completion::failed) counters_.failed.add();
-    --in_flight_;
+    in_flight_.store(in_flight_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
     owner_.complete(record, how);
 }
 

@@ -75,8 +75,9 @@ public:
     /// The destination finished with `record`: counts it and hands it to the slot owner.
     void complete(outbound_kafka_record* record, completion how) noexcept;
 
-    /// Records given to process() and not yet completed (buffered or at the destination).
-    std::size_t in_flight() const noexcept { return in_flight_; }
+    /// Records given to process() and not yet completed (buffered or at the destination). Any
+    /// thread may read it (the metrics scrape); only the chain's thread writes it.
+    std::size_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
     std::size_t buffered() const noexcept { return batcher_.buffered_records(); }
     const drop_counters& drops() const noexcept { return drops_; }
     const chain_counters& counters() const noexcept { return counters_; }
@@ -90,7 +91,7 @@ private:
     const std::atomic<std::int32_t>& partition_count_;
     batch_sink& destination_;
     completion_sink& owner_;
-    std::size_t in_flight_ = 0;
+    std::atomic<std::size_t> in_flight_{0};  // single writer: the chain's thread
     uuid_source ids_;
     partitioner partitioner_;
     batcher batcher_;
