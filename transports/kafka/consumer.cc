@@ -7,6 +7,7 @@
 
 #include "transports/kafka/errors.h"
 #include "transports/kafka/handle.h"
+#include "transports/kafka/oauth.h"
 
 namespace flowbridge::kafka {
 
@@ -48,6 +49,14 @@ struct consumer_callbacks {
             self->dirty_ = true;
         }
     }
+    static int stats(rd_kafka_t*, char* json, size_t json_len, void* opaque) {
+        auto* self = static_cast<kafka_consumer*>(opaque);
+        if (self->on_statistics_) self->on_statistics_(std::string_view(json, json_len));
+        return 0;
+    }
+    static void oauth_refresh(rd_kafka_t* rk, const char*, void* opaque) {
+        static_cast<kafka_consumer*>(opaque)->oauth_->on_refresh(rk);
+    }
 };
 
 namespace {
@@ -73,7 +82,9 @@ constexpr std::uint64_t make_tag(std::uint32_t index, std::uint32_t generation) 
 
 }  // namespace
 
-kafka_consumer::kafka_consumer() = default;
+kafka_consumer::kafka_consumer() : oauth_(std::make_unique<detail::oauth_binding>()) {}
+
+std::uint64_t kafka_consumer::oauth_tokens_set() const noexcept { return oauth_->tokens_set(); }
 
 std::unique_ptr<kafka_consumer> kafka_consumer::create(consumer_options options,
                                                        std::string& error) {
@@ -87,13 +98,26 @@ std::unique_ptr<kafka_consumer> kafka_consumer::create(consumer_options options,
         error = "a Kafka source needs a consumer group (consumerGroupId / group.id)";
         return nullptr;
     }
+    const bool oauth = detail::uses_oauthbearer(conf.get());
+    if (oauth && !options.token_source) {
+        error = "sasl.mechanisms=OAUTHBEARER (managed identity) needs an identity token source";
+        return nullptr;
+    }
     std::unique_ptr<kafka_consumer> c(new kafka_consumer());
     rd_kafka_conf_set_opaque(conf.get(), c.get());
     rd_kafka_conf_set_rebalance_cb(conf.get(), &consumer_callbacks::rebalance);
     rd_kafka_conf_set_offset_commit_cb(conf.get(), &consumer_callbacks::committed);
+    if (options.on_statistics) {
+        c->on_statistics_ = std::move(options.on_statistics);
+        rd_kafka_conf_set_stats_cb(conf.get(), &consumer_callbacks::stats);
+    }
+    if (oauth)
+        c->oauth_->configure(conf.get(), options.token_source,
+                             &consumer_callbacks::oauth_refresh);
     auto handle = detail::make_handle(RD_KAFKA_CONSUMER, std::move(conf), error);
     if (!handle) return nullptr;
     c->rk_ = handle.release();
+    if (!c->oauth_->attach(c->rk_, error)) return nullptr;
     // Every event (rebalance, errors) is served by rd_kafka_consumer_poll().
     rd_kafka_poll_set_consumer(c->rk_);
     c->topics_ = std::move(options.topics);
@@ -111,6 +135,7 @@ std::unique_ptr<kafka_consumer> kafka_consumer::create(consumer_options options,
 
 kafka_consumer::~kafka_consumer() {
     close();
+    oauth_->detach();
     if (rk_) rd_kafka_destroy(rk_);
 }
 

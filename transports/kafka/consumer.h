@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "engine/message/clock.h"
 #include "engine/message/kafka_record.h"
+#include "transports/identity/token_source.h"
 #include "transports/kafka/client_config.h"
 
 struct rd_kafka_s;
@@ -17,6 +19,10 @@ struct rd_kafka_message_s;
 struct rd_kafka_topic_partition_list_s;
 
 namespace flowbridge::kafka {
+
+namespace detail {
+class oauth_binding;
+}
 
 struct consumer_options {
     /// librdkafka properties: bootstrap.servers, group.id (the endpoint's consumerGroupId), auth.
@@ -30,6 +36,11 @@ struct consumer_options {
     /// Records handed out and not yet completed, at most. When all are out, the assigned
     /// partitions are paused (the consumer keeps polling for group events) until some complete.
     std::size_t max_in_flight = 1024;
+    /// SASL OAUTHBEARER (managed identities, SPEC §6): where access tokens come from. Required
+    /// when `sasl.mechanisms` is OAUTHBEARER, ignored otherwise; must outlive the consumer.
+    identity::token_source* token_source = nullptr;
+    /// librdkafka's statistics JSON (`statistics.interval.ms` > 0), served inside poll().
+    std::function<void(std::string_view json)> on_statistics;
 };
 
 struct consumer_counters {
@@ -88,6 +99,8 @@ public:
     std::int64_t committable_offset(std::string_view topic, std::int32_t partition) const noexcept;
     const consumer_counters& counters() const noexcept { return counters_; }
     const std::string& last_error() const noexcept { return last_error_; }
+    /// OAUTHBEARER: tokens handed to librdkafka (any thread).
+    std::uint64_t oauth_tokens_set() const noexcept;
 
 private:
     struct partition_state;
@@ -103,6 +116,9 @@ private:
     void set_paused(bool paused) noexcept;
     void drop_stashed(std::string_view topic, std::int32_t partition) noexcept;
     friend struct consumer_callbacks;  // librdkafka's C callbacks (consumer.cc)
+
+    std::function<void(std::string_view)> on_statistics_;
+    std::unique_ptr<detail::oauth_binding> oauth_;
 
     rd_kafka_s* rk_ = nullptr;
     std::vector<std::string> topics_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "transports/kafka/handle.h"
+#include "transports/kafka/oauth.h"
 
 namespace flowbridge::kafka {
 
@@ -38,13 +39,26 @@ std::unique_ptr<kafka_producer> kafka_producer::create(producer_options options,
     auto conf = detail::make_conf(options.config, producer_defaults, producer_forced, error);
     if (!conf) return nullptr;
 
+    const bool oauth = detail::uses_oauthbearer(conf.get());
+    if (oauth && !options.token_source) {
+        error = "sasl.mechanisms=OAUTHBEARER (managed identity) needs an identity token source";
+        return nullptr;
+    }
+
     std::unique_ptr<kafka_producer> p(new kafka_producer());
     rd_kafka_conf_set_opaque(conf.get(), p.get());
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &kafka_producer::on_delivery);
     rd_kafka_conf_set_error_cb(conf.get(), &kafka_producer::on_error);
+    if (options.on_statistics) {
+        p->on_statistics_ = std::move(options.on_statistics);
+        rd_kafka_conf_set_stats_cb(conf.get(), &kafka_producer::on_stats);
+    }
+    if (oauth)
+        p->oauth_->configure(conf.get(), options.token_source, &kafka_producer::on_oauth_refresh);
     auto handle = detail::make_handle(RD_KAFKA_PRODUCER, std::move(conf), error);
     if (!handle) return nullptr;
     p->rk_ = handle.release();
+    if (!p->oauth_->attach(p->rk_, error)) return nullptr;
     p->on_complete_ = on_complete;
     p->context_ = context;
     p->refresh_interval_ = options.metadata_refresh_interval;
@@ -65,6 +79,8 @@ std::unique_ptr<kafka_producer> kafka_producer::create(producer_options options,
     return p;
 }
 
+kafka_producer::kafka_producer() : oauth_(std::make_unique<detail::oauth_binding>()) {}
+
 kafka_producer::~kafka_producer() {
     close(std::chrono::milliseconds(0));
     {
@@ -76,6 +92,8 @@ kafka_producer::~kafka_producer() {
     for (auto& t : topics_) {
         if (t->handle) rd_kafka_topic_destroy(t->handle);
     }
+    // No token listener may run into a destroyed handle.
+    oauth_->detach();
     if (rk_) rd_kafka_destroy(rk_);
 }
 
@@ -295,6 +313,23 @@ void kafka_producer::on_error(rd_kafka_s* /*rk*/, int err, const char* reason, v
     if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT)
         self->request_metadata_refresh();
 }
+
+int kafka_producer::on_stats(rd_kafka_s* /*rk*/, char* json, std::size_t json_len,
+                             void* opaque) {
+    auto* self = static_cast<kafka_producer*>(opaque);
+    if (self->on_statistics_) self->on_statistics_(std::string_view(json, json_len));
+    return 0;  // librdkafka frees the JSON
+}
+
+void kafka_producer::on_oauth_refresh(rd_kafka_s* rk, const char* /*config*/, void* opaque) {
+    static_cast<kafka_producer*>(opaque)->oauth_->on_refresh(rk);
+}
+
+std::uint64_t kafka_producer::oauth_tokens_set() const noexcept { return oauth_->tokens_set(); }
+std::uint64_t kafka_producer::oauth_token_failures() const noexcept {
+    return oauth_->token_failures();
+}
+std::string kafka_producer::oauth_last_failure() const { return oauth_->last_failure(); }
 
 std::size_t kafka_producer::poll() noexcept {
     return static_cast<std::size_t>(rd_kafka_poll(rk_, 0));

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -16,6 +17,7 @@
 #include "engine/pipeline/mqtt_to_kafka_chain.h"
 #include "engine/pipeline/mqtt_to_kafka_shard.h"  // destination_service
 #include "engine/stages/batcher.h"
+#include "transports/identity/token_source.h"
 #include "transports/kafka/client_config.h"
 #include "transports/kafka/errors.h"
 
@@ -24,6 +26,14 @@ struct rd_kafka_topic_s;
 struct rd_kafka_message_s;
 
 namespace flowbridge::kafka {
+
+namespace detail {
+class oauth_binding;
+}
+
+/// Receives librdkafka's statistics JSON (`statistics.interval.ms` > 0) on the thread that
+/// serves poll(). The view is valid during the call only.
+using statistics_callback = std::function<void(std::string_view json)>;
 
 /// Called once per record the producer was given, with its outcome: `delivered` (acknowledged at
 /// the configured acks level) or `failed` (with the classified error). Runs on the thread that
@@ -42,6 +52,10 @@ struct producer_options {
     std::chrono::milliseconds metadata_refresh_interval{30000};
     /// How long start() waits for the first metadata of every topic.
     std::chrono::milliseconds metadata_timeout{10000};
+    /// SASL OAUTHBEARER (managed identities, SPEC §6): where access tokens come from. Required
+    /// when `sasl.mechanisms` is OAUTHBEARER, ignored otherwise; must outlive the producer.
+    identity::token_source* token_source = nullptr;
+    statistics_callback on_statistics;
 };
 
 /// Per-producer statistics (written by the worker thread, read by anyone).
@@ -114,6 +128,11 @@ public:
     const producer_counters& counters() const noexcept { return counters_; }
     /// The last librdkafka error event (broker down, ...), for diagnostics; worker thread.
     const std::string& last_client_error() const noexcept { return last_client_error_; }
+    /// OAUTHBEARER: tokens handed to librdkafka, and refreshes that had no token to hand
+    /// (with the last reason, never a token). Any thread.
+    std::uint64_t oauth_tokens_set() const noexcept;
+    std::uint64_t oauth_token_failures() const noexcept;
+    std::string oauth_last_failure() const;
 
 private:
     struct topic_state {
@@ -122,7 +141,7 @@ private:
         std::atomic<std::int32_t> partitions{0};
     };
 
-    kafka_producer() = default;
+    kafka_producer();
     topic_state* find_topic(std::string_view name) noexcept;
     void produce_one(topic_state& topic, outbound_kafka_record* record) noexcept;
     void complete(outbound_kafka_record* record, int err) noexcept;
@@ -130,6 +149,8 @@ private:
     void metadata_loop();
     static void on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
     static void on_error(rd_kafka_s* rk, int err, const char* reason, void* opaque);
+    static int on_stats(rd_kafka_s* rk, char* json, std::size_t json_len, void* opaque);
+    static void on_oauth_refresh(rd_kafka_s* rk, const char* config, void* opaque);
 
     rd_kafka_s* rk_ = nullptr;
     std::vector<std::unique_ptr<topic_state>> topics_;
@@ -142,6 +163,8 @@ private:
     std::string last_client_error_;
     std::chrono::milliseconds refresh_interval_{30000};
     std::chrono::milliseconds metadata_timeout_{10000};
+    statistics_callback on_statistics_;
+    std::unique_ptr<detail::oauth_binding> oauth_;
 
     std::mutex metadata_mutex_;  // guards the refresh request and stop flags
     std::condition_variable metadata_wake_;

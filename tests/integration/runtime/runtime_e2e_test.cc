@@ -1,0 +1,535 @@
+// `flowbridge run` end to end (SPEC §3, §4, §7): real mosquitto, the librdkafka mock cluster, the
+// real binary; observed only through real clients (mosquitto_pub/_sub, kcat, a Kafka consumer).
+// Every wait has a deadline; processes are killed by PID; loopback only.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/integration/kafka/kafka_test_support.h"
+#include "tests/integration/mqtt/mosquitto_broker.h"
+
+namespace flowbridge::test {
+namespace {
+
+using namespace std::chrono_literals;
+using kafka::testing::consumed;
+
+constexpr const char* endpoints_yaml = R"(
+apiVersion: connectivity.iotoperations.azure.com/v1
+kind: DataflowEndpoint
+metadata:
+  name: mq
+spec:
+  endpointType: Mqtt
+  mqttSettings:
+    host: 127.0.0.1:%PORT%
+    authentication:
+      method: Anonymous
+    tls:
+      mode: Disabled
+    clientIdPrefix: e2e-
+    qos: 1
+    maxInflightMessages: 20
+---
+apiVersion: connectivity.iotoperations.azure.com/v1
+kind: DataflowEndpoint
+metadata:
+  name: kafka
+spec:
+  endpointType: Kafka
+  kafkaSettings:
+    host: %BOOTSTRAP%
+    authentication:
+      method: Anonymous
+    tls:
+      mode: Disabled
+    consumerGroupId: e2e-group
+    partitionStrategy: Topic
+    batching:
+      latencyMs: 2
+---
+apiVersion: connectivity.iotoperations.azure.com/v1
+kind: DataflowProfile
+metadata:
+  name: pair
+spec:
+  instanceCount: 2
+)";
+
+constexpr const char* mqtt_to_kafka_yaml = R"(
+apiVersion: connectivity.iotoperations.azure.com/v1
+kind: Dataflow
+metadata:
+  name: up
+spec:
+  profileRef: %PROFILE%
+  operations:
+    - operationType: Source
+      sourceSettings:
+        endpointRef: mq
+        dataSources: [e2e/+/data]
+    - operationType: Destination
+      destinationSettings:
+        endpointRef: kafka
+        dataDestination: e2e
+)";
+
+constexpr const char* kafka_to_mqtt_yaml = R"(
+apiVersion: connectivity.iotoperations.azure.com/v1
+kind: Dataflow
+metadata:
+  name: down
+  annotations:
+    flowbridge.io/restore-mqtt-properties: "true"
+spec:
+  operations:
+    - operationType: Source
+      sourceSettings:
+        endpointRef: kafka
+        dataSources: [commands]
+    - operationType: Destination
+      destinationSettings:
+        endpointRef: mq
+        dataDestination: out/${inputTopic}
+)";
+
+constexpr const char* mqtt_to_mqtt_yaml = R"(
+apiVersion: connectivity.iotoperations.azure.com/v1
+kind: Dataflow
+metadata:
+  name: copy
+spec:
+  operations:
+    - operationType: Source
+      sourceSettings:
+        endpointRef: mq
+        dataSources: [in/#]
+    - operationType: Destination
+      destinationSettings:
+        endpointRef: mq
+        dataDestination: copy/${inputTopic.2}/${inputTopic}
+)";
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+    for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) {
+        s.replace(p, from.size(), to);
+    }
+    return s;
+}
+
+/// Accumulates everything a Kafka topic holds, read from the beginning by its own group.
+class kafka_reader {
+public:
+    kafka_reader(const std::string& bootstrap, const std::string& topic) {
+        static int n = 0;
+        kafka::consumer_options o;
+        o.config.properties = {{"bootstrap.servers", bootstrap},
+                               {"group.id", "reader-" + std::to_string(::getpid()) + "-" + std::to_string(++n)}};
+        o.topics = {topic};
+        std::string error;
+        consumer_ = kafka::kafka_consumer::create(o, error);
+        EXPECT_NE(consumer_, nullptr) << error;
+        if (consumer_) {
+            EXPECT_TRUE(consumer_->start(error)) << error;
+        }
+    }
+    ~kafka_reader() {
+        if (consumer_) consumer_->close();
+    }
+
+    void poll(std::chrono::milliseconds wait = 50ms) {
+        if (!consumer_) return;
+        const kafka_record* batch[64];
+        const auto got = consumer_->poll(batch, wait, 0);
+        for (std::size_t i = 0; i < got; ++i) {
+            const kafka_record& r = *batch[i];
+            consumed x;
+            x.topic = std::string(r.topic);
+            x.partition = r.partition.value;
+            x.offset = r.offset;
+            if (r.has_key) x.key = std::string(r.key);
+            x.value = std::string(r.value);
+            x.timestamp_ms = r.timestamp_ms;
+            for (const auto& h : r.headers) x.headers.emplace_back(h.name, h.value);
+            records.push_back(std::move(x));
+            consumer_->complete(r.tag);
+        }
+    }
+    std::set<std::string> distinct() const {
+        std::set<std::string> s;
+        for (const auto& r : records) s.insert(r.value);
+        return s;
+    }
+    /// Reads until `n` distinct values were seen or the deadline passes.
+    bool wait_distinct(std::size_t n, std::chrono::milliseconds deadline) {
+        return kafka::testing::wait_until([&] { return distinct().size() >= n; }, deadline,
+                                          [&] { poll(); });
+    }
+
+    std::vector<consumed> records;
+
+private:
+    std::unique_ptr<kafka::kafka_consumer> consumer_;
+};
+
+/// One `flowbridge run` process with its manifests and log in a temporary directory.
+class flowbridge_process {
+public:
+    flowbridge_process(const temp_dir& dir, std::string name, std::vector<std::string> extra = {})
+        : dir_(dir), name_(std::move(name)), extra_(std::move(extra)) {}
+
+    void start() {
+        std::vector<std::string> argv = {FLOWBRIDGE_BIN, "run", "-f", dir_.file("manifests"),
+                                         "--kafka-property", "session.timeout.ms=6000",
+                                         "--kafka-property", "heartbeat.interval.ms=500",
+                                         "--drain-seconds", "10", "--log-level", "debug"};
+        argv.insert(argv.end(), extra_.begin(), extra_.end());
+        ++starts_;
+        process_ = child_process(argv, "/dev/null", log_path());
+    }
+    std::string log_path() const { return dir_.file(name_ + ".log"); }
+    std::string log() const { return read_text(log_path()); }
+    bool wait_log(const std::string& needle, std::chrono::milliseconds deadline,
+                  std::size_t occurrences = 1) {
+        return wait_for(
+            [&] {
+                const std::string text = log();
+                std::size_t n = 0;
+                for (auto p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
+                return n >= occurrences;
+            },
+            deadline);
+    }
+    int terminate(std::chrono::milliseconds deadline = 20s) {
+        process_.signal(SIGTERM);
+        return process_.wait(deadline);
+    }
+    void kill() { process_.kill_and_wait(); }
+    int wait_exit(std::chrono::milliseconds deadline) { return process_.wait(deadline); }
+    bool running() { return process_.running(); }
+    /// The last `totals: received N` of dataflow `df`, or -1.
+    long long total_received(const std::string& df) const {
+        const std::regex re(df + "\\] totals: received ([0-9]+)");
+        long long v = -1;
+        const std::string text = log();
+        for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it) {
+            v = std::stoll((*it)[1]);
+        }
+        return v;
+    }
+
+private:
+    const temp_dir& dir_;
+    std::string name_;
+    std::vector<std::string> extra_;
+    child_process process_;
+    int starts_ = 0;
+};
+
+class runtime_e2e : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::string error;
+        cluster_ = kafka::mock_cluster::create(1, error);
+        ASSERT_NE(cluster_, nullptr) << error;
+        ASSERT_EQ(cluster_->create_topic("e2e", 4), "");
+        ASSERT_EQ(cluster_->create_topic("commands", 2), "");
+        ::mkdir(dir_.file("manifests").c_str(), 0700);
+    }
+
+    void write_manifests(const std::string& flows, const std::string& profile = "default") {
+        std::string text = std::string(endpoints_yaml) + "---" + flows;
+        text = replace_all(text, "%PORT%", std::to_string(broker_.port()));
+        text = replace_all(text, "%BOOTSTRAP%", cluster_->bootstrap());
+        text = replace_all(text, "%PROFILE%", profile);
+        write_file(dir_.file("manifests/flows.yaml"), text);
+    }
+
+    /// Publishes `values` (one message each, QoS 1) to `topic` with mosquitto_pub -l.
+    void publish_lines(const std::string& topic, int first, int last,
+                       const std::vector<std::string>& props = {}) {
+        std::string lines;
+        for (int i = first; i <= last; ++i) lines += "msg-" + std::to_string(i) + "\n";
+        write_file(dir_.file("lines.txt"), lines);
+        std::string cmd = "/usr/bin/mosquitto_pub -V mqttv5 -h 127.0.0.1 -p " +
+                          std::to_string(broker_.port()) + " -q 1 -t '" + topic + "' -l";
+        for (const auto& p : props) cmd += " " + p;
+        cmd += " < " + dir_.file("lines.txt");
+        ASSERT_EQ(run_command({"/bin/sh", "-c", cmd}, nullptr, 30'000ms), 0);
+    }
+
+    mosquitto_broker broker_;
+    std::unique_ptr<kafka::mock_cluster> cluster_;
+    temp_dir dir_;
+};
+
+std::string header(const consumed& r, const std::string& name) {
+    for (const auto& [n, v] : r.headers)
+        if (n == name) return v;
+    return "<absent>";
+}
+
+TEST_F(runtime_e2e, mqtt_properties_become_kafka_headers_through_real_clients) {
+    write_manifests(mqtt_to_kafka_yaml);
+    flowbridge_process fb(dir_, "fb");
+    fb.start();
+    ASSERT_TRUE(fb.wait_log("MQTT subscribed", 20s)) << fb.log();
+    ASSERT_TRUE(fb.wait_log("started, 4 partition(s)", 20s)) << fb.log();
+    ASSERT_EQ(run_command({"/usr/bin/mosquitto_pub", "-V", "mqttv5", "-h", "127.0.0.1", "-p",
+                           std::to_string(broker_.port()), "-q", "1", "-t", "e2e/dev1/data",
+                           "-m", "payload-1", "-D", "publish", "content-type", "text/plain",
+                           "-D", "publish", "payload-format-indicator", "1",
+                           "-D", "publish", "message-expiry-interval", "600",
+                           "-D", "publish", "response-topic", "e2e/dev1/reply",
+                           "-D", "publish", "correlation-data", "corr-1",
+                           "-D", "publish", "user-property", "a", "1",
+                           "-D", "publish", "user-property", "a", "2",
+                           "-D", "publish", "user-property", "Content Type", "shadowed"}),
+              0);
+    kafka_reader reader(cluster_->bootstrap(), "e2e");
+    ASSERT_TRUE(reader.wait_distinct(1, 20s));
+    const consumed& r = reader.records.front();
+    EXPECT_EQ(r.value, "payload-1");
+    ASSERT_TRUE(r.key.has_value());  // SPEC §3.1: Topic strategy → the key is the MQTT topic
+    EXPECT_EQ(*r.key, "e2e/dev1/data");
+    EXPECT_GT(r.timestamp_ms, 0);
+    EXPECT_EQ(header(r, "Content Type"), "text/plain");  // MQTT property wins over the user one
+    EXPECT_EQ(header(r, "Payload Format Indicator"), "1");
+    const std::string expiry = header(r, "Message Expiry Interval");
+    EXPECT_TRUE(expiry == "600" || expiry == "599") << expiry;
+    EXPECT_EQ(header(r, "Response Topic"), "e2e/dev1/reply");
+    EXPECT_EQ(header(r, "Correlation Data"), "corr-1");
+    std::vector<std::string> user_a;
+    for (const auto& [n, v] : r.headers)
+        if (n == "a") user_a.push_back(v);
+    EXPECT_EQ(user_a, (std::vector<std::string>{"1", "2"}));  // in order, duplicates kept
+    std::size_t content_types = 0;
+    for (const auto& [n, v] : r.headers) content_types += n == "Content Type";
+    EXPECT_EQ(content_types, 1u);
+    EXPECT_EQ(fb.terminate(), 0) << fb.log();
+}
+
+TEST_F(runtime_e2e, kafka_records_become_mqtt_publishes_with_key_timestamp_and_headers) {
+    write_manifests(kafka_to_mqtt_yaml);
+    flowbridge_process fb(dir_, "fb");
+    fb.start();
+    ASSERT_TRUE(fb.wait_log("MQTT connected", 20s)) << fb.log();
+    child_process sub({"/usr/bin/mosquitto_sub", "-V", "mqttv5", "-h", "127.0.0.1", "-p",
+                       std::to_string(broker_.port()), "-t", "out/#", "-C", "1", "-W", "30", "-F",
+                       "%t|%p|%C|%P"},
+                      dir_.file("sub.out"));
+    std::this_thread::sleep_for(300ms);  // the subscription reaches the broker first
+    write_file(dir_.file("record"), "cmd-1");
+    ASSERT_EQ(run_command({"/usr/bin/kcat", "-P", "-b", cluster_->bootstrap(), "-t", "commands",
+                           "-k", "device-7", "-H", "origin=ops", "-H", "Content Type=text/plain",
+                           dir_.file("record")}),
+              0);
+    ASSERT_EQ(sub.wait(40s), 0) << fb.log();
+    const std::string out = read_text(dir_.file("sub.out"));
+    EXPECT_EQ(out.rfind("out/commands|cmd-1|text/plain|", 0), 0u) << out;
+    EXPECT_NE(out.find("Key:device-7"), std::string::npos) << out;
+    EXPECT_NE(out.find("Timestamp:"), std::string::npos) << out;
+    EXPECT_NE(out.find("origin:ops"), std::string::npos) << out;
+    EXPECT_EQ(out.find("Content Type:"), std::string::npos) << out;  // restored as the property
+    EXPECT_EQ(fb.terminate(), 0) << fb.log();
+}
+
+TEST_F(runtime_e2e, kafka_broker_down_then_up_loses_nothing) {
+    write_manifests(mqtt_to_kafka_yaml);
+    flowbridge_process fb(dir_, "fb");
+    fb.start();
+    ASSERT_TRUE(fb.wait_log("started, 4 partition(s)", 20s)) << fb.log();
+    ASSERT_TRUE(fb.wait_log("MQTT subscribed", 20s)) << fb.log();
+    ASSERT_EQ(cluster_->broker_down(1), "");
+    publish_lines("e2e/dev/data", 1, 200);
+    std::this_thread::sleep_for(3s);
+    ASSERT_EQ(cluster_->broker_up(1), "");
+    kafka_reader reader(cluster_->bootstrap(), "e2e");
+    EXPECT_TRUE(reader.wait_distinct(200, 60s)) << reader.distinct().size() << "\n" << fb.log();
+    EXPECT_EQ(fb.terminate(), 0) << fb.log();
+    std::cout << "[ measure ] records " << reader.records.size() << ", distinct "
+              << reader.distinct().size() << "\n";
+}
+
+TEST_F(runtime_e2e, kafka_down_at_start_is_retried_until_it_answers) {
+    write_manifests(mqtt_to_kafka_yaml);
+    ASSERT_EQ(cluster_->broker_down(1), "");
+    flowbridge_process fb(dir_, "fb");
+    fb.start();
+    ASSERT_TRUE(fb.wait_log("Kafka not ready", 20s)) << fb.log();
+    ASSERT_EQ(cluster_->broker_up(1), "");
+    ASSERT_TRUE(fb.wait_log("MQTT subscribed", 30s)) << fb.log();
+    publish_lines("e2e/dev/data", 1, 50);
+    kafka_reader reader(cluster_->bootstrap(), "e2e");
+    EXPECT_TRUE(reader.wait_distinct(50, 30s)) << reader.distinct().size() << "\n" << fb.log();
+    EXPECT_EQ(fb.terminate(), 0) << fb.log();
+}
+
+TEST_F(runtime_e2e, sigkill_while_kafka_is_down_then_restart_delivers_every_message) {
+    write_manifests(mqtt_to_kafka_yaml);
+    flowbridge_process fb(dir_, "fb");
+    fb.start();
+    ASSERT_TRUE(fb.wait_log("started, 4 partition(s)", 20s)) << fb.log();
+    ASSERT_TRUE(fb.wait_log("MQTT subscribed", 20s)) << fb.log();
+    publish_lines("e2e/dev/data", 1, 50);
+    {
+        kafka_reader reader(cluster_->bootstrap(), "e2e");
+        ASSERT_TRUE(reader.wait_distinct(50, 30s)) << fb.log();
+    }
+    ASSERT_EQ(cluster_->broker_down(1), "");
+    publish_lines("e2e/dev/data", 51, 150);
+    std::this_thread::sleep_for(1s);
+    fb.kill();  // SIGKILL mid-stream: nothing acknowledged that Kafka did not have
+    ASSERT_EQ(cluster_->broker_up(1), "");
+    fb.start();
+    kafka_reader reader(cluster_->bootstrap(), "e2e");
+    EXPECT_TRUE(reader.wait_distinct(150, 60s)) << reader.distinct().size() << "\n" << fb.log();
+    const std::size_t duplicates = reader.records.size() - reader.distinct().size();
+    std::cout << "[ measure ] delivered " << reader.distinct().size() << " of 150, duplicates "
+              << duplicates << "\n";
+    EXPECT_EQ(fb.terminate(), 0) << fb.log();
+}
+
+TEST_F(runtime_e2e, sigterm_drains_and_exits_0_without_duplicates) {
+    write_manifests(mqtt_to_kafka_yaml);
+    flowbridge_process fb(dir_, "fb");
+    fb.start();
+    ASSERT_TRUE(fb.wait_log("started, 4 partition(s)", 20s)) << fb.log();
+    ASSERT_TRUE(fb.wait_log("MQTT subscribed", 20s)) << fb.log();
+    publish_lines("e2e/dev/data", 1, 300);
+    EXPECT_EQ(fb.terminate(), 0) << fb.log();
+    EXPECT_NE(fb.log().find("received SIGTERM"), std::string::npos);
+    fb.start();  // whatever was not taken before the stop is still queued for the session
+    kafka_reader reader(cluster_->bootstrap(), "e2e");
+    EXPECT_TRUE(reader.wait_distinct(300, 60s)) << reader.distinct().size() << "\n" << fb.log();
+    EXPECT_EQ(fb.terminate(), 0) << fb.log();
+    reader.poll(500ms);
+    EXPECT_EQ(reader.records.size(), 300u) << "a clean drain acknowledges what it delivered";
+}
+
+TEST_F(runtime_e2e, kafka_to_mqtt_restart_resumes_from_committed_offsets) {
+    write_manifests(kafka_to_mqtt_yaml);
+    auto produce = [&](int first, int last) {
+        std::vector<std::string> argv = {"/usr/bin/kcat", "-P", "-b", cluster_->bootstrap(), "-t",
+                                         "commands", "-p", "0"};
+        for (int i = first; i <= last; ++i) {
+            const std::string f = dir_.file("rec-" + std::to_string(i));
+            write_file(f, "cmd-" + std::to_string(i));
+            argv.push_back(f);
+        }
+        ASSERT_EQ(run_command(argv), 0);
+    };
+    auto received = [&](const std::string& file) {
+        std::set<std::string> s;
+        std::istringstream in(read_text(file));
+        for (std::string line; std::getline(in, line);)
+            if (!line.empty()) s.insert(line);
+        return s;
+    };
+    auto expect_set = [](int first, int last) {
+        std::set<std::string> s;
+        for (int i = first; i <= last; ++i) s.insert("cmd-" + std::to_string(i));
+        return s;
+    };
+    const std::string port = std::to_string(broker_.port());
+    produce(1, 10);
+    flowbridge_process fb(dir_, "fb");
+    {
+        child_process sub({"/usr/bin/mosquitto_sub", "-V", "mqttv5", "-h", "127.0.0.1", "-p", port,
+                           "-t", "out/#", "-q", "1", "-C", "10", "-W", "60", "-F", "%p"},
+                          dir_.file("first.out"));
+        std::this_thread::sleep_for(300ms);
+        fb.start();
+        ASSERT_EQ(sub.wait(70s), 0) << fb.log();
+    }
+    EXPECT_EQ(received(dir_.file("first.out")), expect_set(1, 10));
+    ASSERT_EQ(fb.terminate(), 0) << fb.log();  // commits the completed offsets
+    produce(11, 20);
+    child_process sub({"/usr/bin/mosquitto_sub", "-V", "mqttv5", "-h", "127.0.0.1", "-p", port,
+                       "-t", "out/#", "-q", "1", "-C", "10", "-W", "60", "-F", "%p"},
+                      dir_.file("second.out"));
+    std::this_thread::sleep_for(300ms);
+    fb.start();
+    ASSERT_EQ(sub.wait(70s), 0) << fb.log();
+    EXPECT_EQ(received(dir_.file("second.out")), expect_set(11, 20)) << "resumed past 1..10";
+    EXPECT_EQ(fb.terminate(), 0) << fb.log();
+}
+
+TEST_F(runtime_e2e, two_instances_with_instance_count_2_split_an_mqtt_source) {
+    write_manifests(mqtt_to_kafka_yaml, "pair");
+    flowbridge_process a(dir_, "a", {"--instance-id", "0"});
+    flowbridge_process b(dir_, "b", {"--instance-id", "1"});
+    a.start();
+    b.start();
+    ASSERT_TRUE(a.wait_log("MQTT subscribed", 20s)) << a.log();
+    ASSERT_TRUE(b.wait_log("MQTT subscribed", 20s)) << b.log();
+    EXPECT_NE(a.log().find("$share/pair-up/e2e/+/data"), std::string::npos) << a.log();
+    publish_lines("e2e/dev/data", 1, 200);
+    kafka_reader reader(cluster_->bootstrap(), "e2e");
+    EXPECT_TRUE(reader.wait_distinct(200, 60s)) << reader.distinct().size();
+    EXPECT_EQ(a.terminate(), 0) << a.log();
+    EXPECT_EQ(b.terminate(), 0) << b.log();
+    const long long ra = a.total_received("up");
+    const long long rb = b.total_received("up");
+    std::cout << "[ measure ] instance 0 received " << ra << ", instance 1 received " << rb << "\n";
+    EXPECT_GT(ra, 0);
+    EXPECT_GT(rb, 0);
+    EXPECT_GE(ra + rb, 200);
+}
+
+TEST_F(runtime_e2e, mqtt_to_mqtt_forwards_properties_to_the_templated_topic) {
+    write_manifests(mqtt_to_mqtt_yaml);
+    flowbridge_process fb(dir_, "fb");
+    fb.start();
+    ASSERT_TRUE(fb.wait_log("source MQTT subscribed", 20s)) << fb.log();
+    ASSERT_TRUE(fb.wait_log("destination MQTT connected", 20s)) << fb.log();
+    child_process sub({"/usr/bin/mosquitto_sub", "-V", "mqttv5", "-h", "127.0.0.1", "-p",
+                       std::to_string(broker_.port()), "-t", "copy/#", "-C", "1", "-W", "30", "-F",
+                       "%t|%p|%C|%E|%P"},
+                      dir_.file("sub.out"));
+    std::this_thread::sleep_for(300ms);
+    ASSERT_EQ(run_command({"/usr/bin/mosquitto_pub", "-V", "mqttv5", "-h", "127.0.0.1", "-p",
+                           std::to_string(broker_.port()), "-q", "1", "-t", "in/dev9/x",
+                           "-m", "hello", "-D", "publish", "content-type", "text/plain",
+                           "-D", "publish", "message-expiry-interval", "100",
+                           "-D", "publish", "user-property", "k", "v"}),
+              0);
+    ASSERT_EQ(sub.wait(40s), 0) << fb.log();
+    const std::string out = read_text(dir_.file("sub.out"));
+    EXPECT_EQ(out.rfind("copy/dev9/in/dev9/x|hello|text/plain|", 0), 0u) << out;
+    EXPECT_TRUE(out.find("|100|") != std::string::npos || out.find("|99|") != std::string::npos) << out;
+    EXPECT_NE(out.find("k:v"), std::string::npos) << out;
+    EXPECT_EQ(fb.terminate(), 0) << fb.log();
+    EXPECT_NE(fb.log().find("copy] totals: received 1, delivered 1"), std::string::npos) << fb.log();
+}
+
+TEST_F(runtime_e2e, sigterm_during_start_up_still_exits_0) {
+    write_manifests(mqtt_to_kafka_yaml);
+    flowbridge_process fb(dir_, "fb");
+    fb.start();
+    // Logged after the manifests are loaded, before the flows start (signals are blocked then).
+    ASSERT_TRUE(fb.wait_log("flowbridge run: instance", 20s)) << fb.log();
+    EXPECT_EQ(fb.terminate(), 0) << fb.log();
+}
+
+TEST_F(runtime_e2e, invalid_manifests_print_every_error_and_exit_1) {
+    write_file(dir_.file("manifests/bad.yaml"),
+               "apiVersion: connectivity.iotoperations.azure.com/v1\nkind: DataflowEndpoint\n"
+               "metadata:\n  name: k\nspec:\n  endpointType: Kafka\n  kafkaSettings:\n"
+               "    host: h:1\n    authentication:\n      method: Anonymous\n"
+               "    batching:\n      latencyMs: 70000\n    compression: Brotli\n");
+    flowbridge_process fb(dir_, "fb");
+    fb.start();
+    EXPECT_EQ(fb.wait_exit(10s), 1);
+    const std::string log = fb.log();
+    EXPECT_NE(log.find("latencyMs"), std::string::npos) << log;
+    EXPECT_NE(log.find("compression"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace flowbridge::test
