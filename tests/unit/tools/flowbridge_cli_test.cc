@@ -120,7 +120,7 @@ TEST(flowbridge_cli, unknown_subcommand_is_a_usage_error) {
 TEST(flowbridge_cli, every_subcommand_has_help) {
     auto top = run({"--help"});
     EXPECT_EQ(top.exit_code, 0);
-    for (const char* cmd : {"validate", "render"}) {
+    for (const char* cmd : {"validate", "render", "run"}) {
         EXPECT_NE(top.out.find(std::string("  ") + cmd), std::string::npos) << top.out;
         auto r = run({cmd, "--help"});
         EXPECT_EQ(r.exit_code, 0) << cmd;
