@@ -31,6 +31,13 @@ struct dataflow_metrics {
     std::uint64_t source_reconnects = 0;
     std::array<std::uint64_t, drop_reason_count> dropped{};  ///< by drop_reason
 
+    /// Adds one shard's drop counters to `dropped`.
+    void add_drops(const drop_counters& drops) noexcept {
+        for (std::size_t r = 0; r < drop_reason_count; ++r) {
+            dropped[r] += drops.value(static_cast<drop_reason>(r));
+        }
+    }
+
     std::uint64_t dropped_total() const noexcept {
         std::uint64_t n = 0;
         for (auto v : dropped) n += v;

@@ -168,9 +168,7 @@ class mqtt_to_kafka_flow final : public flow {
                 m.delivered += c.delivered.value();
                 m.failed += c.failed.value();
                 m.in_flight += u->shard->in_flight();
-                for (std::size_t r = 0; r < drop_reason_count; ++r) {
-                    m.dropped[r] += u->shard->drops().value(static_cast<drop_reason>(r));
-                }
+                m.add_drops(u->shard->drops());
             }
         }
         return m;

@@ -261,9 +261,7 @@ class mqtt_to_mqtt_flow final : public flow {
             m.rejected += c->rejected.value();
             m.source_reconnects += c->reconnects.load(std::memory_order_acquire);
             m.in_flight += c->in_flight.load(std::memory_order_acquire);
-            for (std::size_t r = 0; r < drop_reason_count; ++r) {
-                m.dropped[r] += c->drops.value(static_cast<drop_reason>(r));
-            }
+            m.add_drops(c->drops);
         }
         return m;
     }
