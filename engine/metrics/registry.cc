@@ -155,6 +155,10 @@ void append_value(std::string& out, double v) {
 // --- sample_writer -------------------------------------------------------------------------------
 
 void sample_writer::begin(label_list labels) {
+    if (type_ == metric_type::histogram) {
+        throw std::logic_error("metric " + std::string(name_) +
+                               ": a histogram collector writes with add_histogram()");
+    }
     out_ += name_;
     const auto items = labels.items();
     if (!const_labels_.empty() || !items.empty()) {
@@ -172,6 +176,76 @@ void sample_writer::begin(label_list labels) {
         out_ += '}';
     }
     out_ += ' ';
+}
+
+void sample_writer::begin_series(std::string_view suffix, label_list labels, std::string_view le) {
+    out_ += name_;
+    out_ += suffix;
+    const auto items = labels.items();
+    if (!const_labels_.empty() || !items.empty() || !le.empty()) {
+        out_ += '{';
+        out_ += const_labels_;
+        bool first = const_labels_.empty();
+        for (const auto& l : items) {
+            if (!first) out_ += ',';
+            first = false;
+            out_ += l.name;
+            out_ += "=\"";
+            append_escaped_label_value(out_, l.value);
+            out_ += '"';
+        }
+        if (!le.empty()) {
+            if (!first) out_ += ',';
+            out_ += "le=\"";
+            out_ += le;
+            out_ += '"';
+        }
+        out_ += '}';
+    }
+    out_ += ' ';
+}
+
+void sample_writer::add_histogram(label_list labels, std::span<const std::int64_t> bounds,
+                                  std::span<const std::uint64_t> buckets, std::int64_t sum,
+                                  double scale) {
+    if (type_ != metric_type::histogram) {
+        throw std::logic_error("metric " + std::string(name_) +
+                               ": add_histogram() in a family that is not a histogram");
+    }
+    if (buckets.size() != bounds.size() + 1) {
+        throw std::invalid_argument("metric " + std::string(name_) +
+                                    ": histogram needs bounds.size() + 1 buckets");
+    }
+    for (const auto& l : labels.items()) {
+        if (l.name == "le") {
+            throw std::invalid_argument("metric " + std::string(name_) +
+                                        ": label 'le' is reserved for histogram buckets");
+        }
+    }
+    std::uint64_t cumulative = 0;
+    std::string le;
+    for (std::size_t i = 0; i < buckets.size(); ++i) {
+        cumulative += buckets[i];
+        le.clear();
+        if (i < bounds.size()) {
+            append_value(le, scaled(bounds[i], scale));
+        } else {
+            le = "+Inf";
+        }
+        begin_series("_bucket", labels, le);
+        append_number(out_, cumulative);
+        out_ += '\n';
+    }
+    begin_series("_sum", labels, {});
+    if (scale == 1.0) {
+        append_number(out_, sum);
+    } else {
+        append_value(out_, scaled(sum, scale));
+    }
+    out_ += '\n';
+    begin_series("_count", labels, {});
+    append_number(out_, cumulative);
+    out_ += '\n';
 }
 
 void sample_writer::append_integer(std::int64_t v) {
@@ -312,14 +386,10 @@ histogram& registry::add_histogram(std::string_view name, std::string_view help,
 
 collector_id registry::add_collector(std::string_view name, std::string_view help, metric_type type,
                                      label_set const_labels, collect_fn collect) {
-    if (type == metric_type::histogram) {
-        throw std::invalid_argument("metric " + std::string(name) +
-                                    ": collectors expose counters and gauges only");
-    }
     if (!collect) throw std::invalid_argument("metric " + std::string(name) + ": empty collector");
     std::lock_guard lock(mutex_);
     auto& f = family_for(name, help, type);
-    validate_labels(name, const_labels, false);
+    validate_labels(name, const_labels, type == metric_type::histogram);
     const collector_id id{next_collector_++};
     f.collectors.push_back(collector{id, render_labels(const_labels), std::move(collect)});
     return id;
@@ -409,7 +479,7 @@ void registry::expose(std::string& out) const {
             }
         }
         for (const auto& c : f->collectors) {
-            sample_writer writer(out, f->name, c.const_labels);
+            sample_writer writer(out, f->name, c.const_labels, f->type);
             const std::size_t mark = out.size();
             try {
                 c.collect(writer);

@@ -50,7 +50,9 @@ class label_list {
 /// What a collector writes into during a scrape: samples of its own family, each with its labels
 /// (the collector's constant labels come first) and a value. Lives for one collector call.
 /// Label names must be valid Prometheus label names (they are the collector's own literals);
-/// values are escaped here.
+/// values are escaped here. Counter and gauge families write with add(), histogram families
+/// with add_histogram(); the other one throws std::logic_error (the registry then drops that
+/// collector's output for the scrape).
 class sample_writer {
   public:
     template <std::integral T>
@@ -67,11 +69,22 @@ class sample_writer {
         append_double(value);
     }
 
+    /// One histogram series read elsewhere (e.g. a histogram::read() or a snapshot of one):
+    /// `buckets[i]` counts observations `bounds[i-1] < v <= bounds[i]`, the last one those above
+    /// bounds.back() (not cumulative, `buckets.size() == bounds.size() + 1`, else
+    /// std::invalid_argument). Writes the cumulative `_bucket` lines with `le` = bound × scale,
+    /// then `_sum` (sum × scale) and `_count` (the sum of the buckets).
+    void add_histogram(label_list labels, std::span<const std::int64_t> bounds,
+                       std::span<const std::uint64_t> buckets, std::int64_t sum,
+                       double scale = 1.0);
+
   private:
     friend class registry;
-    sample_writer(std::string& out, std::string_view name, std::string_view const_labels) noexcept
-        : out_(out), name_(name), const_labels_(const_labels) {}
+    sample_writer(std::string& out, std::string_view name, std::string_view const_labels,
+                  metric_type type) noexcept
+        : out_(out), name_(name), const_labels_(const_labels), type_(type) {}
     void begin(label_list labels);
+    void begin_series(std::string_view suffix, label_list labels, std::string_view le);
     void append_integer(std::int64_t v);
     void append_integer(std::uint64_t v);
     void append_double(double v);
@@ -79,6 +92,7 @@ class sample_writer {
     std::string& out_;
     std::string_view name_;
     std::string_view const_labels_;  // rendered `a="b",c="d"` (escaped), possibly empty
+    metric_type type_;
 };
 
 /// Reads existing counters at scrape time (drop_counters, chain_counters, connection state, ...)
@@ -117,8 +131,9 @@ class registry {
                              std::span<const std::int64_t> bounds, double scale = 1.0,
                              std::size_t shards = 1);
 
-    /// Registers a collector of a counter or gauge family (`type` histogram is rejected). Its
-    /// `const_labels` are put before the labels of every sample it writes.
+    /// Registers a collector of a family of `type`. Its `const_labels` are put before the labels
+    /// of every sample it writes; a histogram collector writes with add_histogram() (and its
+    /// labels must not include `le`).
     collector_id add_collector(std::string_view name, std::string_view help, metric_type type,
                                label_set const_labels, collect_fn collect);
     /// Returns once no scrape can call the collector any more. Unknown ids are ignored.

@@ -50,6 +50,12 @@ void mqtt_to_kafka_chain::deliver(partition_id partition,
     destination_.deliver(partition, batch.first(kept));
 }
 
+bool mqtt_to_kafka_chain::reevaluate_at_handoff(outbound_kafka_record* record) noexcept {
+    if (restamp_expiry(*record, clock_.now(), drops_)) return true;
+    complete(record, completion::expired);
+    return false;
+}
+
 void mqtt_to_kafka_chain::on_flush(void* self, partition_id p, flush_reason, std::size_t) {
     static_cast<mqtt_to_kafka_chain*>(self)->partitioner_.on_batch_flushed(p);
 }

@@ -75,6 +75,13 @@ public:
     /// The destination finished with `record`: counts it and hands it to the slot owner.
     void complete(outbound_kafka_record* record, completion how) noexcept;
 
+    /// SPEC §3.3, for a record the destination held back after the first hand-off (Kafka was
+    /// unreachable, so the record waited outside the client): re-evaluated immediately before
+    /// it is handed over again, with this chain's clock and drop counters. true: still alive,
+    /// its `Message Expiry Interval` header now carries the remaining interval; false: expired,
+    /// counted and completed as `expired` here (its source acknowledges it, SPEC §4).
+    bool reevaluate_at_handoff(outbound_kafka_record* record) noexcept;
+
     /// Records given to process() and not yet completed (buffered or at the destination). Any
     /// thread may read it (the metrics scrape); only the chain's thread writes it.
     std::size_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }

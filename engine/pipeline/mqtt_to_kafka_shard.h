@@ -91,6 +91,13 @@ public:
         chain_.complete(record, how);
     }
 
+    /// The destination is about to hand `record` over again after holding it back (an outage):
+    /// SPEC §3.3 re-evaluation by the chain. false: the record expired and is already completed.
+    /// Worker thread only (from destination_service::poll), or the control thread after stop().
+    bool destination_handoff(outbound_kafka_record* record) noexcept {
+        return chain_.reevaluate_at_handoff(record);
+    }
+
     /// Records received and not yet completed (any thread).
     std::size_t in_flight() const noexcept { return in_flight_.load(std::memory_order_acquire); }
     std::uint64_t completed() const noexcept { return completed_.load(std::memory_order_acquire); }

@@ -1,20 +1,25 @@
 // `flowbridge run -f PATH...`: load and validate manifests, then run every enabled Dataflow of
 // this instance until SIGTERM/SIGINT, and drain (SPEC §4, §7). A thin shell over
 // flowbridge::runtime (tools/runtime); docs/operations.md describes running it.
+#include <arpa/inet.h>
 #include <signal.h>
-#include <time.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
-#include <mutex>
+#include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 
+#include "engine/metrics/registry.h"
 #include "tools/flowbridge/command.h"
 #include "tools/flowbridge/config_options.h"
+#include "tools/log/logger.h"
+#include "tools/runtime/exporter.h"
+#include "tools/runtime/log_bridge.h"
 #include "tools/runtime/runtime.h"
+#include "transports/http/server.h"
 
 namespace flowbridge::tools {
 
@@ -24,7 +29,8 @@ namespace po = boost::program_options;
 
 const char* const usage =
     "usage: flowbridge run -f PATH... [--secrets-dir DIR] [--configmaps-dir DIR] "
-    "[--instance-id N] [--metrics-port P] [--log-level L] [--log-format text|json]";
+    "[--instance-id N] [--metrics-port P | --no-metrics] [--metrics-address ADDR] "
+    "[--log-level L] [--log-format text|json] [--drain-seconds S] [--kafka-property K=V]...";
 
 std::optional<config::log_level> parse_level(const std::string& s) {
     if (s == "trace") return config::log_level::trace;
@@ -35,83 +41,45 @@ std::optional<config::log_level> parse_level(const std::string& s) {
     return std::nullopt;
 }
 
-std::string utc_now() {
-    const auto now = std::chrono::system_clock::now();
-    const std::time_t t = std::chrono::system_clock::to_time_t(now);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[80];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-    return buf;
+bool is_numeric_ip(const std::string& s) {
+    unsigned char buf[16];
+    return ::inet_pton(AF_INET, s.c_str(), buf) == 1 || ::inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
-void json_string(std::ostringstream& out, std::string_view s) {
-    out << '"';
-    for (const char c : s) {
-        switch (c) {
-            case '"': out << "\\\""; break;
-            case '\\': out << "\\\\"; break;
-            case '\n': out << "\\n"; break;
-            case '\r': out << "\\r"; break;
-            case '\t': out << "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out << buf;
-                } else {
-                    out << c;
-                }
-        }
-    }
-    out << '"';
-}
-
-// The log sink of the daemon (stderr). The logging library being built separately will replace
-// this; the runtime only sees a runtime::log_sink.
-runtime::log_sink make_sink(bool json) {
-    auto mutex = std::make_shared<std::mutex>();
-    return [mutex, json](const runtime::log_record& r) {
-        std::ostringstream line;
-        if (json) {
-            line << "{\"ts\":\"" << utc_now() << "\",\"level\":\"" << config::to_string(r.level)
-                 << "\",\"component\":";
-            json_string(line, r.component);
-            if (!r.dataflow.empty()) {
-                line << ",\"dataflow\":";
-                json_string(line, r.dataflow);
-            }
-            line << ",\"msg\":";
-            json_string(line, r.message);
-            line << "}\n";
-        } else {
-            line << utc_now() << ' ' << config::to_string(r.level) << ' ' << r.component;
-            if (!r.dataflow.empty()) line << " [" << r.dataflow << ']';
-            line << ' ' << r.message << '\n';
-        }
-        std::lock_guard lock(*mutex);
-        std::cerr << line.str() << std::flush;
-    };
+std::string host_port(const std::string& address, std::uint16_t port) {
+    const bool v6 = address.find(':') != std::string::npos;
+    return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
 }
 
 int run_run(const std::vector<std::string>& args) {
+    const double process_start = std::chrono::duration<double>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
     config_inputs in;
     po::options_description desc(
         std::string(usage) +
         "\n\nRuns every enabled Dataflow of this instance until SIGTERM or SIGINT, then stops\n"
         "intake and drains (flush, acknowledge, commit) within --drain-seconds, and exits 0.\n"
         "Invalid manifests: every error is printed and the exit status is 1. Logs go to stderr.\n"
-        "The instance is --instance-id, else the trailing -N of $HOSTNAME, else 0.\n\noptions");
+        "The instance is --instance-id, else the trailing -N of $HOSTNAME, else 0.\n"
+        "Metrics and health: HTTP on --metrics-address (127.0.0.1) port --metrics-port, else\n"
+        "the profile's prometheusPort (default 9600; 0 in the profile disables it):\n"
+        "GET /metrics (Prometheus), /healthz (200 while alive), /readyz (200 when every\n"
+        "dataflow is connected, else 503 and what is missing). --metrics-port 0 binds a free\n"
+        "port and logs 'metrics endpoint listening on ADDR:PORT'. A bind failure exits 1.\n"
+        "\noptions");
     add_config_options(desc, in);
-    std::string level_text, format = "text";
+    std::string level_text, format = "text", metrics_address = "127.0.0.1";
     long long instance = -1, metrics_port = -1, drain_seconds = 10;
     std::vector<std::string> kafka_properties;
     // clang-format off
     desc.add_options()
         ("instance-id", po::value(&instance), "this instance's ordinal (0-based)")
-        ("metrics-port", po::value(&metrics_port), "Prometheus port (overrides the profile; 0 disables)")
+        ("metrics-port", po::value(&metrics_port),
+         "metrics/health port (overrides the profile's prometheusPort); 0: any free port, logged")
+        ("metrics-address", po::value(&metrics_address),
+         "numeric IP the metrics endpoint binds (default 127.0.0.1; 0.0.0.0 in a container)")
+        ("no-metrics", "serve no metrics or health endpoint")
         ("log-level", po::value(&level_text), "trace, debug, info, warn or error (overrides the profile)")
         ("log-format", po::value(&format), "text (default) or json")
         ("drain-seconds", po::value(&drain_seconds), "how long a stop may drain (default 10)")
@@ -135,7 +103,8 @@ int run_run(const std::vector<std::string>& args) {
             return exit_usage;
         }
     }
-    if (format != "text" && format != "json") {
+    const auto style = log::parse_format(format);
+    if (!style) {
         std::cerr << "flowbridge run: --log-format: must be text or json, got '" << format << "'\n"
                   << usage << "\n";
         return exit_usage;
@@ -146,6 +115,17 @@ int run_run(const std::vector<std::string>& args) {
     }
     if (vm->count("metrics-port") && (metrics_port < 0 || metrics_port > 65535)) {
         std::cerr << "flowbridge run: --metrics-port: must be 0..65535\n" << usage << "\n";
+        return exit_usage;
+    }
+    const bool no_metrics = vm->count("no-metrics") != 0;
+    if (no_metrics && vm->count("metrics-port")) {
+        std::cerr << "flowbridge run: --no-metrics and --metrics-port exclude each other\n"
+                  << usage << "\n";
+        return exit_usage;
+    }
+    if (!is_numeric_ip(metrics_address)) {
+        std::cerr << "flowbridge run: --metrics-address: must be a numeric IPv4 or IPv6 address, "
+                     "got '" << metrics_address << "'\n" << usage << "\n";
         return exit_usage;
     }
     if (drain_seconds < 0 || drain_seconds > 3600) {
@@ -169,11 +149,34 @@ int run_run(const std::vector<std::string>& args) {
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+    // Every line goes through the daemon's logger (tools/log): text or JSON, redaction,
+    // rate-limited repeats. The runtime filters by level first; the logger follows its level.
+    log::options log_options;
+    log_options.threshold = log::level::trace;
+    log_options.style = *style;
+    auto logger = std::make_shared<log::logger>(std::move(log_options));
+
     auto loaded = load_inputs(in);
-    print_findings(loaded.findings, false, std::cerr);
+    if (*style == log::format::json) {
+        // One JSON object per line from the first line on (log shippers parse every line).
+        for (const auto& d : loaded.findings.all()) {
+            if (d.level == config::severity::note) continue;
+            logger->write(d.level == config::severity::error ? log::level::error : log::level::warn,
+                          "config", config::format(d));
+        }
+    } else {
+        print_findings(loaded.findings, false, std::cerr);
+    }
     if (!loaded.valid()) {
-        std::cerr << "invalid: " << loaded.findings.error_count() << " error(s), "
-                  << loaded.findings.warning_count() << " warning(s); not starting\n";
+        const std::string summary = "invalid: " + std::to_string(loaded.findings.error_count()) +
+                                    " error(s), " +
+                                    std::to_string(loaded.findings.warning_count()) +
+                                    " warning(s); not starting";
+        if (*style == log::format::json) {
+            logger->error("config", summary);
+        } else {
+            std::cerr << summary << "\n";
+        }
         return exit_invalid;
     }
 
@@ -184,28 +187,72 @@ int run_run(const std::vector<std::string>& args) {
         hostname != nullptr ? hostname : "");
     options.instance = who.id;
     if (vm->count("metrics-port")) options.metrics_port = static_cast<std::uint16_t>(metrics_port);
-    options.sink = make_sink(format == "json");
+    options.sink = runtime::make_log_sink(logger);
     if (const char* sat = std::getenv("FLOWBRIDGE_SAT_TOKEN_FILE"); sat != nullptr && *sat != 0) {
         options.mqtt_auth.service_account_token_file = sat;
     }
 
     runtime::runtime rt(std::move(loaded.config), std::move(options));
+    logger->set_threshold(runtime::to_log_level(rt.log().level()));
     const char* from = who.from == runtime::instance_source::option     ? "--instance-id"
                        : who.from == runtime::instance_source::hostname ? "$HOSTNAME"
                                                                         : "default";
+    // SPEC §2.4: the profile's prometheusPort 0 disables the endpoint; `--metrics-port 0`
+    // (an explicit request) binds a free port instead and logs it.
+    const std::optional<std::uint16_t> configured = rt.metrics_port();
+    const bool serve = !no_metrics && configured.has_value();
+    const std::uint16_t port = serve ? configured.value_or(0) : 0;
+    const std::string metrics_text =
+        !serve      ? std::string(no_metrics ? "disabled (--no-metrics)"
+                                             : "disabled (prometheusPort 0)")
+        : port == 0 ? "on a free port of " + metrics_address
+                    : "on " + host_port(metrics_address, port);
     rt.log().info("runtime", "", "flowbridge run: instance " + std::to_string(who.id) + " (" +
-                                     from + "), metrics port " + std::to_string(rt.metrics_port()));
+                                     from + "), metrics " + metrics_text);
     std::string error;
     if (!rt.start(error)) {
         rt.log().error("runtime", "", "cannot start:\n" + error);
         return exit_invalid;
     }
+
+    // The observability endpoint, after the runtime started (so /readyz has flows to judge).
+    // Declared after `rt`: destroyed before it; stopped explicitly after the drain, so that a
+    // scrape during the drain still answers (/readyz then says "shutting down").
+    metrics::registry registry;
+    std::optional<runtime::exporter> exported;
+    std::unique_ptr<http::server> endpoint;
+    if (serve) {
+        runtime::exporter_options eo;
+        eo.process_start_time = process_start;
+        exported.emplace(registry, rt, std::move(eo));
+        http::server_options o;
+        o.bind_address = metrics_address;
+        o.port = port;
+        o.metrics = [&registry](std::string& out) { registry.expose(out); };
+        o.readiness = [&rt] { return rt.not_ready(); };
+        try {
+            endpoint = std::make_unique<http::server>(std::move(o));
+        } catch (const std::exception& e) {
+            rt.log().error("runtime", "",
+                           "cannot serve metrics on " + host_port(metrics_address, port) + ": " +
+                               e.what() + " (use --metrics-port, or --no-metrics)");
+            rt.stop(std::chrono::seconds(drain_seconds));
+            return exit_invalid;
+        }
+        // Tests and tools parse this line for the port (`--metrics-port 0`).
+        rt.log().info("runtime", "",
+                      "metrics endpoint listening on " +
+                          host_port(endpoint->address(), endpoint->port()) +
+                          " (/metrics, /healthz, /readyz)");
+    }
+
     int sig = 0;
     sigwait(&stop_signals, &sig);
     rt.log().info("runtime", "",
                   std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
                       ": stopping intake, draining for up to " + std::to_string(drain_seconds) + " s");
     const std::size_t left = rt.stop(std::chrono::seconds(drain_seconds));
+    if (endpoint) endpoint->stop();
     rt.log().info("runtime", "",
                   left == 0 ? std::string("stopped cleanly")
                             : "stopped; " + std::to_string(left) +

@@ -121,6 +121,7 @@ class logger {
     void set_threshold(level l) noexcept { threshold_.store(l, std::memory_order_relaxed); }
     level threshold() const noexcept { return threshold_.load(std::memory_order_relaxed); }
     bool enabled(level l) const noexcept { return l != level::off && l >= threshold(); }
+    format style() const noexcept { return style_; }
 
     void write(level l, std::string_view component, std::string_view message,
                std::initializer_list<field> fields = {});

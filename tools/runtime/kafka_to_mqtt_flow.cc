@@ -28,15 +28,20 @@ struct worker_counters {
     counter completed;     // offsets completed
     std::atomic<std::uint64_t> in_flight{0};
     std::atomic<bool> connected{false};
+    std::atomic<bool> assigned{false};  // consumer subscribed, first group assignment received
+    // Copied from the publisher session's counters by the worker (it owns the session).
+    std::atomic<std::uint64_t> connect_attempts{0};
+    std::atomic<std::uint64_t> connection_losses{0};
+    std::atomic<std::uint64_t> consumer_starts{0};  // Kafka consumer subscribe attempts
     drop_counters drops;
 };
 
 class worker final : private mqtt::publish_listener {
   public:
     worker(const kafka_to_mqtt_plan& plan, std::uint32_t index, const logger& log,
-           const clock& time, worker_counters& counters)
+           const clock& time, worker_counters& counters, metrics::histogram& latency)
         : plan_(plan), index_(index), label_("shard " + std::to_string(index)), log_(log),
-          clock_(time), counters_(counters) {}
+          clock_(time), counters_(counters), latency_(latency) {}
 
     void run(std::stop_token stop, const std::atomic<std::int64_t>& drain_until_ns) {
         try {
@@ -55,8 +60,20 @@ class worker final : private mqtt::publish_listener {
                               [this](const mqtt::session_event& e) { on_event(e); });
         session_ = &session;
         std::string error;
-        consumer_ = kafka::kafka_consumer::create(plan_.consumer, error);
+        kafka::consumer_options consumer_options = plan_.consumer;
+        consumer_options.on_log = [log = log_, flow = plan_.name, label = label_](
+                                      int level, std::string_view facility, std::string_view message) {
+            // Already redacted and rate-limited by the transport. Syslog ≤ 4 warn, 5–6 info.
+            const log_level l = level <= 4 ? log_level::warn
+                                : level <= 6 ? log_level::info
+                                             : log_level::debug;
+            if (!log.enabled(l)) return;
+            log.log(l, "kafka", flow,
+                    label + ": librdkafka " + std::string(facility) + ": " + std::string(message));
+        };
+        consumer_ = kafka::kafka_consumer::create(std::move(consumer_options), error);
         if (!consumer_) throw std::runtime_error("cannot create the Kafka consumer: " + error);
+        counters_.consumer_starts.fetch_add(1, std::memory_order_relaxed);
         if (!consumer_->start(error)) throw std::runtime_error("cannot subscribe: " + error);
         session.start();
         log_.info("runtime", plan_.name,
@@ -75,6 +92,7 @@ class worker final : private mqtt::publish_listener {
                 work += n;
                 if (n != 0) work += publish_pending(clock_.now());
             }
+            publish_state(session);
             if (work == 0) loop.run_one_for(2ms);
         }
 
@@ -96,10 +114,22 @@ class worker final : private mqtt::publish_listener {
                std::chrono::steady_clock::now() < stop_until) {
             loop.run_one_for(10ms);
         }
+        publish_state(session);
         consumer_->close();
         consumer_.reset();
         session_ = nullptr;
         counters_.connected.store(false, std::memory_order_release);
+        counters_.assigned.store(false, std::memory_order_release);
+    }
+
+    // Copies what metrics() reads of the objects this thread owns (relaxed: monotonic values).
+    void publish_state(const mqtt::session& session) noexcept {
+        const auto& c = session.counters();
+        counters_.connect_attempts.store(c.connect_attempts.value(), std::memory_order_relaxed);
+        counters_.connection_losses.store(c.connection_losses.value(), std::memory_order_relaxed);
+        if (consumer_ && consumer_->counters().rebalances.load(std::memory_order_relaxed) != 0) {
+            counters_.assigned.store(true, std::memory_order_relaxed);
+        }
     }
 
     // Translates a consumed record into a held slot (SPEC §3.2).
@@ -140,7 +170,10 @@ class worker final : private mqtt::publish_listener {
             if ((s->present & pp::has_response_topic) != 0) p.response_topic = s->response_topic;
             if ((s->present & pp::has_correlation_data) != 0) p.correlation_data = s->correlation_data;
             p.user_properties = mqtt::user_property_list(std::span<const user_property>(s->user_properties));
+            // Pushed first: a QoS 0 publish may complete inside publish().
+            arrivals_.push(s->tag.value, s->arrival);
             const mqtt::publish_status st = session_->publish(p, s->tag.value);
+            if (st != mqtt::publish_status::accepted) arrivals_.pop_back();
             switch (st) {
                 case mqtt::publish_status::accepted:
                     counters_.published.add();
@@ -177,8 +210,10 @@ class worker final : private mqtt::publish_listener {
     // publish_listener: on the loop thread (this worker).
     void on_publish_complete(std::uint64_t token, mqtt_reason result) noexcept override {
         if (awaiting_ > 0) --awaiting_;
+        const mono_ns arrival = arrivals_.take(token);
         if (result == mqtt_reason::success || result == mqtt_reason::no_matching_subscribers) {
             counters_.delivered.add();
+            if (arrival >= 0) latency_.observe(clock_.now() - arrival, index_);
         } else if (result == mqtt_reason::packet_too_large) {
             counters_.drops.add(drop_reason::packet_too_large);
         } else {
@@ -244,6 +279,8 @@ class worker final : private mqtt::publish_listener {
     logger log_;
     const clock& clock_;
     worker_counters& counters_;
+    metrics::histogram& latency_;
+    arrival_fifo arrivals_;  // accepted publishes awaiting completion
     mqtt::session* session_ = nullptr;
     std::unique_ptr<kafka::kafka_consumer> consumer_;
     std::vector<std::unique_ptr<outbound_mqtt_publish>> slots_;
@@ -259,10 +296,12 @@ class worker final : private mqtt::publish_listener {
 class kafka_to_mqtt_flow final : public flow {
   public:
     kafka_to_mqtt_flow(kafka_to_mqtt_plan plan, const logger& log, const clock& time)
-        : plan_(std::move(plan)), log_(log), clock_(time) {
+        : plan_(std::move(plan)), log_(log), clock_(time),
+          latency_(make_histogram(latency_bounds(), 1e-9, plan_.sessions.size())) {
         for (std::uint32_t i = 0; i < plan_.sessions.size(); ++i) {
             counters_.push_back(std::make_unique<worker_counters>());
-            workers_.push_back(std::make_unique<worker>(plan_, i, log_, clock_, *counters_.back()));
+            workers_.push_back(
+                std::make_unique<worker>(plan_, i, log_, clock_, *counters_.back(), *latency_));
         }
     }
     ~kafka_to_mqtt_flow() override {
@@ -296,8 +335,20 @@ class kafka_to_mqtt_flow final : public flow {
         m.name = plan_.name;
         m.direction = flow_direction::kafka_to_mqtt;
         m.shards = static_cast<std::uint32_t>(workers_.size());
+        m.in_flight_limit = plan_.consumer.max_in_flight * workers_.size();
+        m.source.endpoint = plan_.source_endpoint;
+        m.destination.endpoint = plan_.destination_endpoint;
+        m.latency = snapshot_of(*latency_);
         for (const auto& c : counters_) {
-            if (c->connected.load(std::memory_order_acquire)) ++m.shards_connected;
+            const bool connected = c->connected.load(std::memory_order_acquire);
+            const bool assigned = c->assigned.load(std::memory_order_acquire);
+            if (connected && assigned) ++m.shards_connected;
+            if (assigned) ++m.source_ready;
+            if (assigned) ++m.source.connected;  // the group coordinator answered
+            if (connected) ++m.destination.connected;
+            m.source.attempts += c->consumer_starts.load(std::memory_order_relaxed);
+            m.destination.attempts += c->connect_attempts.load(std::memory_order_relaxed);
+            m.destination.losses += c->connection_losses.load(std::memory_order_relaxed);
             m.received += c->received.value();
             m.delivered += c->delivered.value();
             m.acknowledged += c->completed.value();
@@ -317,6 +368,7 @@ class kafka_to_mqtt_flow final : public flow {
     kafka_to_mqtt_plan plan_;
     logger log_;
     const clock& clock_;
+    std::unique_ptr<metrics::histogram> latency_;  // observed by the workers
     std::vector<std::unique_ptr<worker_counters>> counters_;
     std::vector<std::unique_ptr<worker>> workers_;
     std::vector<std::jthread> threads_;

@@ -22,6 +22,37 @@ std::chrono::milliseconds remaining(steady_time until) {
     return left.count() > 0 ? left : 0ms;
 }
 
+/// The batcher's sink in front of the producer: observes records and bytes per batch (two
+/// histogram observes per batch, no lock, no allocation), then hands the batch on. Shard thread.
+struct metered_sink final : batch_sink {
+    batch_sink* next = nullptr;
+    metrics::histogram* records = nullptr;
+    metrics::histogram* bytes = nullptr;
+    std::size_t shard = 0;
+
+    void deliver(partition_id partition, std::span<outbound_kafka_record*> batch) noexcept override {
+        std::int64_t n = 0;
+        for (const outbound_kafka_record* r : batch) n += r->bytes;  // computed by translation
+        records->observe(static_cast<std::int64_t>(batch.size()), shard);
+        bytes->observe(n, shard);
+        next->deliver(partition, batch);  // may complete records: observed before
+    }
+};
+
+/// librdkafka's log lines and error events (already redacted and rate-limited by the transport)
+/// into the runtime log: syslog levels ≤ 4 warn, 5–6 info, 7 debug.
+kafka::log_callback kafka_log_route(const logger& log, const std::string& flow, std::string label) {
+    return [log, flow, label = std::move(label)](int level, std::string_view facility,
+                                                 std::string_view message) {
+        const log_level l = level <= 4 ? log_level::warn
+                            : level <= 6 ? log_level::info
+                                         : log_level::debug;
+        if (!log.enabled(l)) return;
+        log.log(l, "kafka", flow,
+                label + ": librdkafka " + std::string(facility) + ": " + std::string(message));
+    };
+}
+
 /// One shard: MQTT session + ingress + engine shard + Kafka producer. Created and destroyed by
 /// the supervisor thread; between start and drain, session/ingress/chain/producer polling belong
 /// to the shard thread.
@@ -37,6 +68,11 @@ struct shard_unit {
     std::unique_ptr<mqtt_to_kafka_shard> shard;
     std::atomic<bool> subscribed{false};
     std::atomic<bool> producing{false};
+    std::atomic<std::uint64_t> kafka_start_attempts{0};
+    // Metrics: latency is observed on the shard thread when Kafka acknowledges a record.
+    metered_sink sink;
+    metrics::histogram* latency = nullptr;
+    const clock* time = nullptr;
     // Shard thread only (completion callback): rate limit of failure logs.
     std::uint64_t failures_logged = 0;
     std::chrono::steady_clock::time_point last_failure_log{};
@@ -47,8 +83,16 @@ struct shard_unit {
                             kafka::delivery_error error) noexcept {
         auto* u = static_cast<shard_unit*>(self);
         if (how == completion::failed) u->log_failure(error);
+        if (how == completion::delivered) {
+            u->latency->observe(u->time->now() - record->arrival, u->index);
+        }
         // The shard exists whenever the producer has records (they came through it).
         u->shard->destination_completed(record, how);
+    }
+
+    // SPEC §3.3: a record parked during a Kafka outage is re-evaluated before it is produced.
+    static bool on_handoff(void* self, outbound_kafka_record* record) noexcept {
+        return static_cast<shard_unit*>(self)->shard->destination_handoff(record);
     }
 
     void log_failure(const kafka::delivery_error& error) noexcept {
@@ -105,9 +149,15 @@ class mqtt_to_kafka_flow final : public flow {
   public:
     mqtt_to_kafka_flow(mqtt_to_kafka_plan plan, const logger& log, const clock& time)
         : plan_(std::move(plan)), log_(log), clock_(time) {
-        retired_.name = plan_.name;
-        retired_.direction = flow_direction::mqtt_to_kafka;
-        retired_.shards = static_cast<std::uint32_t>(plan_.sessions.size());
+        const std::size_t shards = plan_.sessions.size();
+        batch_records_ = make_histogram(batch_records_bounds(), 1.0, shards);
+        batch_bytes_ = make_histogram(batch_bytes_bounds(), 1.0, shards);
+        latency_ = make_histogram(latency_bounds(), 1e-9, shards);
+        for (std::size_t i = 0; i < shards; ++i) {
+            in_flight_limit_ += std::max<std::size_t>(plan_.in_flight_limit,
+                                                      plan_.sessions[i].receive_maximum);
+        }
+        retired_ = empty_metrics();
     }
 
     ~mqtt_to_kafka_flow() override {
@@ -145,22 +195,38 @@ class mqtt_to_kafka_flow final : public flow {
     }
 
   private:
-    // Caller holds units_mutex_. After teardown, the totals the shards had when they stopped.
-    dataflow_metrics collect() const {
-        if (units_.empty()) return retired_;
+    dataflow_metrics empty_metrics() const {
         dataflow_metrics m;
         m.name = plan_.name;
         m.direction = flow_direction::mqtt_to_kafka;
         m.shards = static_cast<std::uint32_t>(plan_.sessions.size());
+        m.in_flight_limit = in_flight_limit_;
+        m.source.endpoint = plan_.source_endpoint;
+        m.destination.endpoint = plan_.destination_endpoint;
+        return m;
+    }
+
+    // Caller holds units_mutex_. After teardown, the totals the shards had when they stopped.
+    dataflow_metrics collect() const {
+        dataflow_metrics m = units_.empty() ? retired_ : empty_metrics();
+        m.batch_records = snapshot_of(*batch_records_);
+        m.batch_bytes = snapshot_of(*batch_bytes_);
+        m.latency = snapshot_of(*latency_);
+        if (units_.empty()) return m;
         for (const auto& u : units_) {
-            if (u->subscribed.load(std::memory_order_acquire) &&
-                u->producing.load(std::memory_order_acquire)) {
-                ++m.shards_connected;
-            }
+            const bool subscribed = u->subscribed.load(std::memory_order_acquire);
+            const bool producing = u->producing.load(std::memory_order_acquire);
+            if (subscribed && producing) ++m.shards_connected;
+            if (subscribed) ++m.source_ready;
+            if (subscribed) ++m.source.connected;
+            if (producing) ++m.destination.connected;
+            m.destination.attempts += u->kafka_start_attempts.load(std::memory_order_relaxed);
             if (u->session) {
                 const auto& c = u->session->counters();
                 m.acknowledged += c.acknowledgements_sent.value();
                 m.source_reconnects += c.connection_losses.value();
+                m.source.losses += c.connection_losses.value();
+                m.source.attempts += c.connect_attempts.value();
             }
             if (u->shard) {
                 const chain_counters& c = u->shard->counters();
@@ -200,6 +266,8 @@ class mqtt_to_kafka_flow final : public flow {
             u->label = "shard " + std::to_string(i);
             u->log = &log_;
             u->flow_name = &plan_.name;
+            u->latency = latency_.get();
+            u->time = &clock_;
             u->loop = std::make_unique<mqtt::event_loop>();
             shard_unit* raw = u.get();
             // Throws std::invalid_argument on unusable options (bad PEM): fatal for the flow.
@@ -207,8 +275,13 @@ class mqtt_to_kafka_flow final : public flow {
                 *u->loop, plan_.sessions[i], nullptr,
                 [raw](const mqtt::session_event& e) { raw->on_session_event(e); });
             std::string error;
-            u->producer = kafka::kafka_producer::create(plan_.producer, &shard_unit::on_complete,
-                                                        raw, error);
+            kafka::producer_options producer_options = plan_.producer;
+            producer_options.on_handoff = &shard_unit::on_handoff;
+            producer_options.max_in_flight = std::max<std::size_t>(
+                plan_.in_flight_limit, plan_.sessions[i].receive_maximum);
+            producer_options.on_log = kafka_log_route(log_, plan_.name, u->label);
+            u->producer = kafka::kafka_producer::create(std::move(producer_options),
+                                                        &shard_unit::on_complete, raw, error);
             if (!u->producer) {
                 log_.error("kafka", plan_.name, "cannot create the Kafka producer: " + error);
                 return false;
@@ -224,6 +297,7 @@ class mqtt_to_kafka_flow final : public flow {
             for (;;) {
                 if (stopping()) return false;
                 std::string error;
+                u->kafka_start_attempts.fetch_add(1, std::memory_order_relaxed);
                 if (u->producer->start(error)) break;
                 ++attempts;
                 if (attempts == 1 || attempts % 10 == 0) {
@@ -247,10 +321,14 @@ class mqtt_to_kafka_flow final : public flow {
                                                       plan_.sessions[u->index].receive_maximum);
             o.name = "fb-" + std::to_string(u->index) + "-" +
                      plan_.name.substr(plan_.name.find('/') + 1).substr(0, 8);
+            u->sink.next = u->producer.get();
+            u->sink.records = batch_records_.get();
+            u->sink.bytes = batch_bytes_.get();
+            u->sink.shard = u->index;
             {
                 std::lock_guard lock(units_mutex_);
                 u->shard = std::make_unique<mqtt_to_kafka_shard>(
-                    plan_.settings->chain(), clock_, *partitions, *u->producer,
+                    plan_.settings->chain(), clock_, *partitions, u->sink,
                     u->producer.get(), *u->ingress, o);
             }
             // The session is started here, before the shard thread exists; from then on only
@@ -303,6 +381,10 @@ class mqtt_to_kafka_flow final : public flow {
             std::lock_guard lock(units_mutex_);
             retired_ = collect();
             retired_.shards_connected = 0;
+            retired_.source_ready = 0;
+            retired_.source.connected = 0;
+            retired_.destination.connected = 0;
+            retired_.in_flight = 0;
             for (auto& u : units_) {
                 u->shard.reset();
                 u->producer.reset();
@@ -326,6 +408,11 @@ class mqtt_to_kafka_flow final : public flow {
     mqtt_to_kafka_plan plan_;
     logger log_;
     const clock& clock_;
+    // Observed by the shard threads; outlive the shards (destroyed after units_).
+    std::unique_ptr<metrics::histogram> batch_records_;
+    std::unique_ptr<metrics::histogram> batch_bytes_;
+    std::unique_ptr<metrics::histogram> latency_;
+    std::size_t in_flight_limit_ = 0;
     std::thread supervisor_;
     mutable std::mutex units_mutex_;
     std::vector<std::unique_ptr<shard_unit>> units_;

@@ -27,15 +27,19 @@ struct m2m_counters {
     std::atomic<bool> destination_ready{false};
     std::atomic<std::uint64_t> acknowledged{0};  // copied from the source session's counter
     std::atomic<std::uint64_t> reconnects{0};
+    std::atomic<std::uint64_t> source_attempts{0};  // copied from the sessions' counters
+    std::atomic<std::uint64_t> destination_attempts{0};
+    std::atomic<std::uint64_t> destination_losses{0};
+    std::atomic<bool> source_connected{false};
     drop_counters drops;
 };
 
 class m2m_worker final : private mqtt::publish_listener {
   public:
     m2m_worker(const mqtt_to_mqtt_plan& plan, std::uint32_t index, const logger& log,
-               const clock& time, m2m_counters& counters)
+               const clock& time, m2m_counters& counters, metrics::histogram& latency)
         : plan_(plan), index_(index), label_("shard " + std::to_string(index)), log_(log),
-          clock_(time), counters_(counters) {}
+          clock_(time), counters_(counters), latency_(latency) {}
 
     void run(std::stop_token stop, const std::atomic<std::int64_t>& drain_until_ns) {
         try {
@@ -74,6 +78,7 @@ class m2m_worker final : private mqtt::publish_listener {
                                          std::memory_order_release);
             counters_.reconnects.store(source.counters().connection_losses.value(),
                                        std::memory_order_release);
+            publish_state(source, destination);
             if (work == 0) loop.run_one_for(2ms);
         }
         // Drain: take nothing new; publish what is held; wait for the destination's PUBACKs.
@@ -94,7 +99,19 @@ class m2m_worker final : private mqtt::publish_listener {
         }
         counters_.acknowledged.store(source.counters().acknowledgements_sent.value(),
                                      std::memory_order_release);
+        publish_state(source, destination);
+        counters_.source_connected.store(false, std::memory_order_release);
         source_ = destination_ = nullptr;
+    }
+
+    // Copies what metrics() reads of the sessions this thread owns.
+    void publish_state(const mqtt::session& source, const mqtt::session& destination) noexcept {
+        counters_.source_attempts.store(source.counters().connect_attempts.value(),
+                                        std::memory_order_relaxed);
+        counters_.destination_attempts.store(destination.counters().connect_attempts.value(),
+                                             std::memory_order_relaxed);
+        counters_.destination_losses.store(destination.counters().connection_losses.value(),
+                                           std::memory_order_relaxed);
     }
 
     std::size_t publish_pending() {
@@ -127,7 +144,10 @@ class m2m_worker final : private mqtt::publish_listener {
                 }
                 p.message_expiry_interval = v.remaining_s;
             }
+            // Pushed first: a QoS 0 publish may complete inside publish().
+            arrivals_.push(m.tag.value, m.arrival);
             const mqtt::publish_status st = destination_->publish(p, m.tag.value);
+            if (st != mqtt::publish_status::accepted) arrivals_.pop_back();
             switch (st) {
                 case mqtt::publish_status::accepted:
                     ++awaiting_;
@@ -157,8 +177,10 @@ class m2m_worker final : private mqtt::publish_listener {
 
     void on_publish_complete(std::uint64_t token, mqtt_reason result) noexcept override {
         if (awaiting_ > 0) --awaiting_;
+        const mono_ns arrival = arrivals_.take(token);
         if (result == mqtt_reason::success || result == mqtt_reason::no_matching_subscribers) {
             counters_.delivered.add();
+            if (arrival >= 0) latency_.observe(clock_.now() - arrival, index_);
             finish(delivery_tag{token}, true);
         } else if (result == mqtt_reason::unspecified_error) {
             // A QoS 0 copy lost with its connection: leave the source unacknowledged so that
@@ -185,6 +207,10 @@ class m2m_worker final : private mqtt::publish_listener {
         std::string what = label_ + (is_source ? ": source MQTT " : ": destination MQTT ") +
                            std::string(mqtt::to_string(e.what));
         if (!e.detail.empty()) what += ": " + std::string(e.detail);
+        if (is_source) {
+            counters_.source_connected.store(e.what == k::connected || e.what == k::subscribed,
+                                             std::memory_order_release);
+        }
         if (e.what == k::subscribed || (e.what == k::connected && (!is_source || e.session_present))) {
             ready.store(true, std::memory_order_release);
             log_.info("mqtt", plan_.name, what);
@@ -198,14 +224,18 @@ class m2m_worker final : private mqtt::publish_listener {
         log_.log(e.what == k::stopped ? log_level::debug : log_level::warn, "mqtt", plan_.name, what);
     }
 
+  public:
     static constexpr std::size_t max_pending = 1024;
 
+  private:
     const mqtt_to_mqtt_plan& plan_;
     std::uint32_t index_;
     std::string label_;
     logger log_;
     const clock& clock_;
     m2m_counters& counters_;
+    metrics::histogram& latency_;
+    arrival_fifo arrivals_;  // accepted publishes awaiting the destination's completion
     mqtt::session* source_ = nullptr;
     mqtt::session* destination_ = nullptr;
     std::deque<mqtt_message> pending_;  // taken from the source, not yet accepted for publishing
@@ -217,10 +247,12 @@ class m2m_worker final : private mqtt::publish_listener {
 class mqtt_to_mqtt_flow final : public flow {
   public:
     mqtt_to_mqtt_flow(mqtt_to_mqtt_plan plan, const logger& log, const clock& time)
-        : plan_(std::move(plan)), log_(log), clock_(time) {
+        : plan_(std::move(plan)), log_(log), clock_(time),
+          latency_(make_histogram(latency_bounds(), 1e-9, plan_.sources.size())) {
         for (std::uint32_t i = 0; i < plan_.sources.size(); ++i) {
             counters_.push_back(std::make_unique<m2m_counters>());
-            workers_.push_back(std::make_unique<m2m_worker>(plan_, i, log_, clock_, *counters_.back()));
+            workers_.push_back(std::make_unique<m2m_worker>(plan_, i, log_, clock_,
+                                                            *counters_.back(), *latency_));
         }
     }
     ~mqtt_to_mqtt_flow() override {
@@ -250,11 +282,24 @@ class mqtt_to_mqtt_flow final : public flow {
         m.name = plan_.name;
         m.direction = flow_direction::mqtt_to_mqtt;
         m.shards = static_cast<std::uint32_t>(workers_.size());
+        m.source.endpoint = plan_.source_endpoint;
+        m.destination.endpoint = plan_.destination_endpoint;
+        m.latency = snapshot_of(*latency_);
+        for (std::size_t i = 0; i < workers_.size(); ++i) {
+            // Taken but not yet published, plus published and awaiting the destination.
+            m.in_flight_limit += m2m_worker::max_pending + plan_.destinations[i].publish_window;
+        }
         for (const auto& c : counters_) {
-            if (c->source_ready.load(std::memory_order_acquire) &&
-                c->destination_ready.load(std::memory_order_acquire)) {
-                ++m.shards_connected;
-            }
+            const bool source_ready = c->source_ready.load(std::memory_order_acquire);
+            const bool destination_ready = c->destination_ready.load(std::memory_order_acquire);
+            if (source_ready && destination_ready) ++m.shards_connected;
+            if (source_ready) ++m.source_ready;
+            if (c->source_connected.load(std::memory_order_acquire)) ++m.source.connected;
+            if (destination_ready) ++m.destination.connected;
+            m.source.attempts += c->source_attempts.load(std::memory_order_relaxed);
+            m.source.losses += c->reconnects.load(std::memory_order_acquire);
+            m.destination.attempts += c->destination_attempts.load(std::memory_order_relaxed);
+            m.destination.losses += c->destination_losses.load(std::memory_order_relaxed);
             m.received += c->received.value();
             m.delivered += c->delivered.value();
             m.acknowledged += c->acknowledged.load(std::memory_order_acquire);
@@ -274,6 +319,7 @@ class mqtt_to_mqtt_flow final : public flow {
     mqtt_to_mqtt_plan plan_;
     logger log_;
     const clock& clock_;
+    std::unique_ptr<metrics::histogram> latency_;  // observed by the workers
     std::vector<std::unique_ptr<m2m_counters>> counters_;
     std::vector<std::unique_ptr<m2m_worker>> workers_;
     std::vector<std::jthread> threads_;

@@ -1,6 +1,7 @@
 #include "tools/runtime/runtime.h"
 
 #include <algorithm>
+#include <atomic>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -23,6 +24,47 @@ std::string_view to_string(flow_direction d) noexcept {
         case flow_direction::mqtt_to_mqtt: return "mqtt_to_mqtt";
     }
     return "unknown";
+}
+
+namespace {
+
+std::vector<std::int64_t> powers(std::int64_t start, std::int64_t factor, std::int64_t last) {
+    std::vector<std::int64_t> v;
+    for (std::int64_t b = start; b <= last; b *= factor) v.push_back(b);
+    return v;
+}
+
+}  // namespace
+
+std::span<const std::int64_t> batch_records_bounds() noexcept {
+    static const std::vector<std::int64_t> b = powers(1, 2, 8192);
+    return b;
+}
+
+std::span<const std::int64_t> batch_bytes_bounds() noexcept {
+    static const std::vector<std::int64_t> b = powers(1024, 4, 16 << 20);
+    return b;
+}
+
+std::span<const std::int64_t> latency_bounds() noexcept {
+    static const std::vector<std::int64_t> b = metrics::exponential_bounds(100'000, 2.5, 18);
+    return b;
+}
+
+std::unique_ptr<metrics::histogram> make_histogram(std::span<const std::int64_t> bounds,
+                                                   double scale, std::size_t shards) {
+    return std::make_unique<metrics::histogram>(bounds, scale, shards);
+}
+
+histogram_snapshot snapshot_of(const metrics::histogram& h) {
+    histogram_snapshot s;
+    const auto b = h.bounds();
+    s.bounds.assign(b.begin(), b.end());
+    s.buckets.resize(b.size() + 1);
+    s.sum = h.read(s.buckets);
+    for (auto n : s.buckets) s.count += n;
+    s.scale = h.scale();
+    return s;
 }
 
 log_sink stderr_log_sink() {
@@ -54,6 +96,17 @@ struct runtime::impl {
     std::map<std::string, std::unique_ptr<identity::token_provider>> tokens;
     mutable std::mutex flows_mutex;  // guards `flows` (the vector, not the flows) for readers
     std::vector<std::unique_ptr<flow>> flows;
+    // Which endpoint uses which token provider (guarded by flows_mutex, for metrics_snapshot).
+    struct token_user {
+        std::string endpoint;
+        std::string method;
+        const identity::token_provider* provider;
+    };
+    std::vector<token_user> token_users;
+    // The flows' totals when they stopped (guarded by flows_mutex): metrics_snapshot() keeps
+    // answering with them after stop(), so a last scrape or an embedder sees the final counts.
+    std::vector<dataflow_metrics> final_metrics;
+    std::atomic<bool> stopping{false};
     std::uint16_t profile_metrics_port = 0;
     bool started = false;
     bool stopped = false;
@@ -160,6 +213,7 @@ struct runtime::impl {
             if (!c.token) return env;
             identity::token_provider* p = token_source_for(*c.token, errors);
             if (p == nullptr) return std::nullopt;
+            note_token_user(ep, *c.token, p);
             env.tokens = [p](const config::token_settings&) {
                 identity::access_token t;
                 std::string ignored;
@@ -176,8 +230,20 @@ struct runtime::impl {
         if (ep.kafka.embedded) return true;
         const auto s = config::make_kafka_client_settings(ep, role);
         if (!s.token) return true;
-        out = token_source_for(*s.token, errors);
+        identity::token_provider* p = token_source_for(*s.token, errors);
+        if (p != nullptr) note_token_user(ep, *s.token, p);
+        out = p;
         return out != nullptr;
+    }
+
+    void note_token_user(const config::dataflow_endpoint& ep, const config::token_settings& t,
+                         const identity::token_provider* p) {
+        const std::string key = key_of(ep.meta);
+        std::lock_guard lock(flows_mutex);
+        for (const auto& u : token_users) {
+            if (u.endpoint == key && u.provider == p) return;
+        }
+        token_users.push_back({key, std::string(config::to_string(t.method)), p});
     }
 
     void create_embedded_topic(const kafka::mock_cluster& c, const std::string& topic) {
@@ -207,6 +273,8 @@ struct runtime::impl {
         const std::uint32_t count = s.profile != nullptr ? s.profile->instance_count : 1;
         mqtt_to_kafka_plan p;
         p.name = name;
+        p.source_endpoint = key_of(s.source->meta);
+        p.destination_endpoint = key_of(s.destination->meta);
         p.in_flight_limit = options.shard_in_flight_limit;
         const auto filters = subscription_filters(*s.df, count, shards);
         const auto env = mqtt_env_for(*s.source, errors);
@@ -263,6 +331,8 @@ struct runtime::impl {
         const std::uint32_t shards = shard_count(*s.df, s.profile);
         kafka_to_mqtt_plan p;
         p.name = name;
+        p.source_endpoint = key_of(s.source->meta);
+        p.destination_endpoint = key_of(s.destination->meta);
         const auto env = mqtt_env_for(*s.destination, errors);
         if (!env) return nullptr;
         for (std::uint32_t i = 0; i < shards; ++i) {
@@ -321,6 +391,8 @@ struct runtime::impl {
         const auto filters = subscription_filters(*s.df, count, shards);
         mqtt_to_mqtt_plan p;
         p.name = name;
+        p.source_endpoint = key_of(s.source->meta);
+        p.destination_endpoint = key_of(s.destination->meta);
         const auto src_env = mqtt_env_for(*s.source, errors);
         const auto dst_env = mqtt_env_for(*s.destination, errors);
         if (!src_env || !dst_env) return nullptr;
@@ -424,6 +496,7 @@ bool runtime::start(std::string& error) {
         {
             std::lock_guard lock(m.flows_mutex);
             m.flows.clear();
+            m.token_users.clear();
         }
         m.embedded.clear();
         m.tokens.clear();
@@ -446,12 +519,15 @@ std::size_t runtime::stop(std::chrono::milliseconds deadline) {
     auto& m = *impl_;
     if (m.stopped || !m.started) return 0;
     m.stopped = true;
+    m.stopping.store(true, std::memory_order_release);
     const auto until = std::chrono::steady_clock::now() + deadline;
     for (auto& f : m.flows) f->request_stop(until);
     std::size_t left = 0;
+    std::vector<dataflow_metrics> totals;
     for (auto& f : m.flows) {
         left += f->join();
-        const dataflow_metrics d = f->metrics();
+        totals.push_back(f->metrics());
+        const dataflow_metrics& d = totals.back();
         m.log.info("runtime", d.name,
                    "totals: received " + std::to_string(d.received) + ", delivered " +
                        std::to_string(d.delivered) + ", acknowledged " +
@@ -460,7 +536,9 @@ std::size_t runtime::stop(std::chrono::milliseconds deadline) {
     }
     {
         std::lock_guard lock(m.flows_mutex);
+        m.final_metrics = std::move(totals);
         m.flows.clear();
+        m.token_users.clear();
     }
     m.embedded.clear();  // after every client is gone
     m.tokens.clear();
@@ -469,21 +547,70 @@ std::size_t runtime::stop(std::chrono::milliseconds deadline) {
 
 runtime_metrics runtime::metrics_snapshot() const {
     runtime_metrics s;
+    s.stopping = impl_->stopping.load(std::memory_order_acquire);
     std::lock_guard lock(impl_->flows_mutex);
-    for (const auto& f : impl_->flows) s.dataflows.push_back(f->metrics());
+    if (impl_->flows.empty()) {
+        s.dataflows = impl_->final_metrics;
+    } else {
+        for (const auto& f : impl_->flows) s.dataflows.push_back(f->metrics());
+    }
+    for (const auto& u : impl_->token_users) {
+        token_metrics t;
+        t.endpoint = u.endpoint;
+        t.method = u.method;
+        identity::access_token token;
+        std::string ignored;
+        if (u.provider->current(token, ignored)) {
+            t.expires_at_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                 token.expires_at.time_since_epoch())
+                                 .count();
+        }
+        const auto& c = u.provider->counters();
+        t.tokens = c.tokens.load(std::memory_order_relaxed);
+        t.failures = c.failures.load(std::memory_order_relaxed);
+        s.tokens.push_back(std::move(t));
+    }
     return s;
 }
 
-bool runtime::ready() const {
-    std::lock_guard lock(impl_->flows_mutex);
-    for (const auto& f : impl_->flows) {
-        if (!f->ready()) return false;
+static std::vector<std::string> list_not_ready(const runtime_metrics& s) {
+    std::vector<std::string> out;
+    if (s.stopping) {
+        out.emplace_back("shutting down");
+        return out;
     }
-    return true;
+    for (const auto& d : s.dataflows) {
+        const auto of = [&d](std::uint32_t n) {
+            return " (" + std::to_string(n) + " of " + std::to_string(d.shards) + " shard(s))";
+        };
+        if (d.source_ready < d.shards) {
+            const bool kafka = d.direction == flow_direction::kafka_to_mqtt;
+            out.push_back("dataflow " + d.name + ": source " + d.source.endpoint +
+                          (kafka ? " has no partition assignment yet" : " not subscribed") +
+                          of(d.source_ready));
+        }
+        if (d.destination.connected < d.shards) {
+            out.push_back("dataflow " + d.name + ": destination " + d.destination.endpoint +
+                          " not connected" + of(d.destination.connected));
+        }
+    }
+    return out;
 }
 
-std::uint16_t runtime::metrics_port() const {
-    return impl_->options.metrics_port ? *impl_->options.metrics_port : impl_->profile_metrics_port;
+std::vector<std::string> runtime::not_ready() const {
+    return runtime::not_ready_from(metrics_snapshot());
+}
+
+std::vector<std::string> runtime::not_ready_from(const runtime_metrics& snapshot) {
+    return list_not_ready(snapshot);
+}
+
+bool runtime::ready() const { return not_ready().empty(); }
+
+std::optional<std::uint16_t> runtime::metrics_port() const {
+    if (impl_->options.metrics_port) return impl_->options.metrics_port;
+    if (impl_->profile_metrics_port == 0) return std::nullopt;
+    return impl_->profile_metrics_port;
 }
 
 std::vector<std::pair<std::string, std::string>> runtime::embedded_clusters() const {

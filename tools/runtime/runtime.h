@@ -26,8 +26,8 @@ struct runtime_options {
     /// Log level override (`--log-level`); none: the most verbose level of the profiles in use.
     std::optional<log_level> level;
     log_sink sink;  ///< none: stderr_log_sink()
-    /// `--metrics-port`; none: the profile's prometheusPort. Kept for the metrics exporter, which
-    /// reads it with metrics_port(); the runtime itself serves nothing.
+    /// `--metrics-port`; none: the profile's prometheusPort. Kept for the metrics endpoint
+    /// (tools/runtime/exporter.h), which reads it with metrics_port(); the runtime serves nothing.
     std::optional<std::uint16_t> metrics_port;
     /// Extra librdkafka properties appended to every Kafka client (`--kafka-property`).
     kafka::property_list kafka_properties;
@@ -69,14 +69,26 @@ class runtime {
     /// unacknowledged/uncommitted and are redelivered). Idempotent.
     std::size_t stop(std::chrono::milliseconds deadline);
 
-    /// Counters of every running dataflow (any thread).
+    /// Counters, connection states, histograms and identity tokens of every running dataflow
+    /// (any thread; takes a mutex and allocates: control plane). After stop() it keeps returning
+    /// the totals the flows had when they stopped, with `stopping` set.
     runtime_metrics metrics_snapshot() const;
 
-    /// Whether every flow's sources and destinations are connected (for /readyz).
+    /// What keeps this instance from being ready, one line each (for /readyz): "dataflow ns/x:
+    /// source ns/mq not subscribed (0 of 2 shard(s))", "… destination ns/kafka not connected …";
+    /// "shutting down" once stop() began. Empty: every enabled flow's source is subscribed
+    /// (MQTT) or assigned (Kafka) and its destination connected, on every shard.
+    std::vector<std::string> not_ready() const;
+    /// The same, from a snapshot already taken.
+    static std::vector<std::string> not_ready_from(const runtime_metrics& snapshot);
+
+    /// not_ready().empty().
     bool ready() const;
 
-    /// The metrics port: the option, else the first used profile's prometheusPort (0: off).
-    std::uint16_t metrics_port() const;
+    /// The metrics port: the option (`--metrics-port`; 0 = any free port), else the profile's
+    /// prometheusPort (the `default` profile's, else the first profile's), where 0 means
+    /// disabled (SPEC §2.4): then nullopt.
+    std::optional<std::uint16_t> metrics_port() const;
 
     /// `host: embedded` clusters: `namespace/name` → bootstrap address (for tools and tests).
     std::vector<std::pair<std::string, std::string>> embedded_clusters() const;

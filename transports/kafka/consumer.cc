@@ -5,6 +5,7 @@
 #include <cstring>
 #include <deque>
 
+#include "transports/kafka/client_log.h"
 #include "transports/kafka/errors.h"
 #include "transports/kafka/handle.h"
 #include "transports/kafka/oauth.h"
@@ -57,6 +58,11 @@ struct consumer_callbacks {
     static void oauth_refresh(rd_kafka_t* rk, const char*, void* opaque) {
         static_cast<kafka_consumer*>(opaque)->oauth_->on_refresh(rk);
     }
+    static void log(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+        auto* self = static_cast<kafka_consumer*>(rd_kafka_opaque(rk));
+        if (self && self->log_)
+            self->log_->emit(level, facility ? facility : "", message ? message : "");
+    }
 };
 
 namespace {
@@ -104,6 +110,8 @@ std::unique_ptr<kafka_consumer> kafka_consumer::create(consumer_options options,
         return nullptr;
     }
     std::unique_ptr<kafka_consumer> c(new kafka_consumer());
+    c->log_ = std::make_unique<detail::client_log>(std::move(options.on_log), options.config);
+    c->log_->configure(conf.get(), &consumer_callbacks::log);
     rd_kafka_conf_set_opaque(conf.get(), c.get());
     rd_kafka_conf_set_rebalance_cb(conf.get(), &consumer_callbacks::rebalance);
     rd_kafka_conf_set_offset_commit_cb(conf.get(), &consumer_callbacks::committed);
@@ -131,6 +139,24 @@ std::unique_ptr<kafka_consumer> kafka_consumer::create(consumer_options options,
     }
     for (std::size_t i = n; i-- > 0;) c->free_.push_back(c->slots_[i].get());
     return c;
+}
+
+void kafka_consumer::on_client_error(int err, const char* reason) noexcept {
+    try {
+        std::string line = last_error_;
+        if (reason && *reason) line += std::string(" (") + reason + ")";
+        const bool connectivity =
+            err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT;
+        log_->emit(connectivity ? 4 : 3, "ERROR", line);
+    } catch (...) {
+    }
+    // The broker rejected the token: fetch a new one now rather than at 80 % of its lifetime.
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION && oauth_->enabled() &&
+        oauth_->on_authentication_failure()) {
+        counters_.auth_refresh_requests.fetch_add(1, std::memory_order_relaxed);
+        log_->emit(5, "OAUTHBEARER",
+                   "SASL authentication failed: asked the identity provider for a new token");
+    }
 }
 
 kafka_consumer::~kafka_consumer() {
@@ -258,6 +284,7 @@ std::size_t kafka_consumer::poll(std::span<const kafka_record*> out,
             if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 counters_.consume_errors.fetch_add(1, std::memory_order_relaxed);
                 last_error_ = describe(m->err);
+                on_client_error(m->err, m->payload ? rd_kafka_message_errstr(m) : nullptr);
             }
             rd_kafka_message_destroy(m);
             if (n == 0) break;  // do not wait `timeout` again

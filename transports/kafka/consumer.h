@@ -22,6 +22,7 @@ namespace flowbridge::kafka {
 
 namespace detail {
 class oauth_binding;
+class client_log;
 }
 
 struct consumer_options {
@@ -41,6 +42,9 @@ struct consumer_options {
     identity::token_source* token_source = nullptr;
     /// librdkafka's statistics JSON (`statistics.interval.ms` > 0), served inside poll().
     std::function<void(std::string_view json)> on_statistics;
+    /// librdkafka's log lines and client errors (redacted, rate-limited); none: librdkafka's
+    /// default stderr logger.
+    log_callback on_log;
 };
 
 struct consumer_counters {
@@ -51,6 +55,7 @@ struct consumer_counters {
     std::atomic<std::uint64_t> revoked_in_flight{0};  // completed after their partition was revoked
     std::atomic<std::uint64_t> consume_errors{0};
     std::atomic<std::uint64_t> rebalances{0};
+    std::atomic<std::uint64_t> auth_refresh_requests{0};  // token refreshes asked after SASL errors
 };
 
 /// The Kafka source of Kafka → MQTT flows: a consumer-group member that hands out records as
@@ -115,10 +120,12 @@ private:
     void on_rebalance(int err, rd_kafka_topic_partition_list_s* partitions) noexcept;
     void set_paused(bool paused) noexcept;
     void drop_stashed(std::string_view topic, std::int32_t partition) noexcept;
+    void on_client_error(int err, const char* reason) noexcept;
     friend struct consumer_callbacks;  // librdkafka's C callbacks (consumer.cc)
 
     std::function<void(std::string_view)> on_statistics_;
     std::unique_ptr<detail::oauth_binding> oauth_;
+    std::unique_ptr<detail::client_log> log_;
 
     rd_kafka_s* rk_ = nullptr;
     std::vector<std::string> topics_;

@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 
+#include "transports/identity/token_provider.h"
 #include "transports/kafka/handle.h"
 
 namespace flowbridge::kafka::detail {
@@ -80,6 +81,24 @@ void oauth_binding::hand_over(rd_kafka_t* rk, const identity::access_token* toke
         last_failure_ = failure;
     }
     rd_kafka_oauthbearer_set_token_failure(rk, failure.c_str());
+}
+
+bool oauth_binding::on_authentication_failure() noexcept {
+    // token_source (the seam) has no refresh-on-demand; the provider behind it does.
+    auto* provider = dynamic_cast<identity::token_provider*>(source_);
+    if (!provider) return false;
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
+    std::int64_t last = last_refresh_request_ns_.load(std::memory_order_relaxed);
+    const std::int64_t gap =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(min_refresh_request_interval).count();
+    // Every reconnect fails authentication the same way: one fetch per interval is enough.
+    if (last != 0 && now - last < gap) return false;
+    if (!last_refresh_request_ns_.compare_exchange_strong(last, now)) return false;
+    refresh_requests_.fetch_add(1, std::memory_order_relaxed);
+    provider->refresh_now();
+    return true;
 }
 
 std::string oauth_binding::last_failure() const {

@@ -6,6 +6,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -44,6 +45,14 @@ class oauth_binding {
     /// The refresh callback's work.
     void on_refresh(rd_kafka_t* rk) noexcept;
 
+    /// The broker rejected the SASL authentication (`_AUTHENTICATION`): the token may have been
+    /// revoked or rotated early, so ask the source to fetch a new one now instead of at 80 % of
+    /// its lifetime. At most once per `min_refresh_request_interval`; true when asked. Only a
+    /// source that can refresh on demand (identity::token_provider) is asked. Any thread.
+    bool on_authentication_failure() noexcept;
+    static constexpr std::chrono::seconds min_refresh_request_interval{5};
+    std::uint64_t refresh_requests() const noexcept { return refresh_requests_.load(); }
+
     bool enabled() const noexcept { return source_ != nullptr; }
     std::uint64_t tokens_set() const noexcept { return tokens_set_.load(); }
     std::uint64_t token_failures() const noexcept { return failures_.load(); }
@@ -60,6 +69,8 @@ class oauth_binding {
     bool subscribed_ = false;
     std::atomic<std::uint64_t> tokens_set_{0};
     std::atomic<std::uint64_t> failures_{0};
+    std::atomic<std::uint64_t> refresh_requests_{0};
+    std::atomic<std::int64_t> last_refresh_request_ns_{0};  // steady clock, 0: never
     mutable std::mutex failure_mutex_;
     std::string last_failure_;
 };

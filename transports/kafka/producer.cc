@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "transports/kafka/client_log.h"
 #include "transports/kafka/handle.h"
 #include "transports/kafka/oauth.h"
 
@@ -46,6 +47,20 @@ std::unique_ptr<kafka_producer> kafka_producer::create(producer_options options,
     }
 
     std::unique_ptr<kafka_producer> p(new kafka_producer());
+    p->log_ = std::make_unique<detail::client_log>(std::move(options.on_log), options.config);
+    p->log_->configure(conf.get(), &kafka_producer::on_log);
+    p->park_enabled_ = options.park_when_unreachable;
+    p->on_handoff_ = options.on_handoff;
+    p->probe_interval_ = std::max(options.probe_interval, std::chrono::milliseconds(10));
+    p->probe_timeout_ = std::max(options.probe_timeout, std::chrono::milliseconds(100));
+    // The records are the shard's pool slots: reserving their count once means parking never
+    // allocates.
+    const std::size_t slots = std::max<std::size_t>(options.max_in_flight, 1);
+    p->parked_.reserve(slots);
+    p->resuming_.reserve(slots);
+    p->tickets_.resize(slots);
+    p->free_tickets_.reserve(slots);
+    for (auto& t : p->tickets_) p->free_tickets_.push_back(&t);
     rd_kafka_conf_set_opaque(conf.get(), p.get());
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &kafka_producer::on_delivery);
     rd_kafka_conf_set_error_cb(conf.get(), &kafka_producer::on_error);
@@ -131,9 +146,12 @@ bool kafka_producer::start(std::string& error) {
     return true;
 }
 
-bool kafka_producer::refresh_metadata(std::chrono::milliseconds timeout,
-                                      std::string* error) noexcept {
+bool kafka_producer::refresh_metadata(std::chrono::milliseconds timeout, std::string* error,
+                                      bool* reachable) noexcept {
     bool all_known = true;
+    // Reachable: every metadata request answered, and no destination topic without any
+    // partition leader (a topic that does not exist is a different problem, not an outage).
+    bool answered = true;
     for (auto& t : topics_) {
         const rd_kafka_metadata_t* md = nullptr;
         const auto err = rd_kafka_metadata(rk_, 0, t->handle, &md,
@@ -141,6 +159,7 @@ bool kafka_producer::refresh_metadata(std::chrono::milliseconds timeout,
         counters_.metadata_refreshes.fetch_add(1, std::memory_order_relaxed);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             all_known = false;
+            answered = false;
             if (error) {
                 *error = "cannot read Kafka metadata for topic '" + t->name + "': " +
                          describe(err) + " (is bootstrap.servers reachable?)";
@@ -150,6 +169,12 @@ bool kafka_producer::refresh_metadata(std::chrono::milliseconds timeout,
         const rd_kafka_metadata_topic_t* mt = nullptr;
         for (int i = 0; i < md->topic_cnt; ++i) {
             if (t->name == md->topics[i].topic) mt = &md->topics[i];
+        }
+        if (mt && mt->err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) answered = false;
+        if (mt && mt->err == RD_KAFKA_RESP_ERR_NO_ERROR && mt->partition_cnt > 0) {
+            bool any_leader = false;
+            for (int i = 0; i < mt->partition_cnt; ++i) any_leader |= mt->partitions[i].leader >= 0;
+            if (!any_leader) answered = false;
         }
         if (!mt || mt->err != RD_KAFKA_RESP_ERR_NO_ERROR || mt->partition_cnt <= 0) {
             all_known = false;
@@ -168,18 +193,44 @@ bool kafka_producer::refresh_metadata(std::chrono::milliseconds timeout,
         }
         rd_kafka_metadata_destroy(md);
     }
+    if (reachable) *reachable = answered;
     return all_known;
 }
 
 void kafka_producer::metadata_loop() {
     std::unique_lock lock(metadata_mutex_);
+    // One slow answer is not an outage: two failed probes in a row are (the error event
+    // _ALL_BROKERS_DOWN starts parking at once anyway).
+    int failures_in_a_row = 0;
     while (!metadata_stop_) {
-        metadata_wake_.wait_for(lock, refresh_interval_,
+        // While the worker parks records, probe often: the cluster's return ends the outage.
+        const bool outage = outage_generation_.load(std::memory_order_acquire) >
+                            reachable_generation_.load(std::memory_order_acquire);
+        metadata_wake_.wait_for(lock, outage ? probe_interval_ : refresh_interval_,
                                 [this] { return metadata_stop_ || metadata_requested_; });
         if (metadata_stop_) break;
         metadata_requested_ = false;
         lock.unlock();
-        refresh_metadata(metadata_timeout_, nullptr);
+        // Tag the probe with the outage it started under: an answer to a request sent before
+        // the worker started parking must not end that outage.
+        const std::uint64_t generation = outage_generation_.load(std::memory_order_acquire);
+        bool reachable = false;
+        refresh_metadata(std::min(metadata_timeout_, probe_timeout_), nullptr, &reachable);
+        failures_in_a_row = reachable ? 0 : failures_in_a_row + 1;
+        if (reachable) {
+            std::uint64_t seen = reachable_generation_.load(std::memory_order_relaxed);
+            while (seen < generation &&
+                   !reachable_generation_.compare_exchange_weak(seen, generation,
+                                                                std::memory_order_acq_rel)) {
+            }
+        } else if (failures_in_a_row >= 2) {
+            down_reports_.fetch_add(1, std::memory_order_acq_rel);
+        } else {
+            // Confirm (or clear) soon instead of at the next periodic refresh.
+            lock.lock();
+            metadata_requested_ = true;
+            continue;
+        }
         lock.lock();
     }
 }
@@ -195,6 +246,12 @@ void kafka_producer::request_metadata_refresh() noexcept {
 void kafka_producer::deliver(partition_id partition,
                              std::span<outbound_kafka_record*> batch) noexcept {
     if (batch.empty()) return;
+    if (parking_ && !closed_) {
+        // Kafka is unreachable: the batch waits here, outside librdkafka, so that its expiry is
+        // re-evaluated when it is finally produced (SPEC §3.3). Order is the batch's.
+        for (auto* record : batch) park(record, ++next_seq_);
+        return;
+    }
     topic_state* topic = find_topic(batch.front()->topic);
     int reject = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (closed_) {
@@ -241,8 +298,9 @@ void kafka_producer::produce_one(topic_state& topic, outbound_kafka_record* reco
     }
     vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
     vu[n++].u.i64 = record->timestamp_ms;  // 0: librdkafka stamps the current time
+    ticket* t = take_ticket(record);
     vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
-    vu[n++].u.ptr = record;
+    vu[n++].u.ptr = t;
     // Headers: an application-owned list (VTYPE_HEADERS) rather than VTYPE_HEADER pairs: names
     // are views (not NUL-terminated), and on any produce error the list stays ours to free, so
     // no librdkafka error path can free it twice.
@@ -274,6 +332,7 @@ void kafka_producer::produce_one(topic_state& topic, outbound_kafka_record* reco
             continue;
         }
         if (headers) rd_kafka_headers_destroy(headers);
+        free_tickets_.push_back(t);
         if (code == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
             code == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
             request_metadata_refresh();
@@ -298,8 +357,17 @@ void kafka_producer::complete(outbound_kafka_record* record, int err) noexcept {
 void kafka_producer::on_delivery(rd_kafka_s* /*rk*/, const rd_kafka_message_s* message,
                                  void* opaque) {
     auto* self = static_cast<kafka_producer*>(opaque);
-    auto* record = static_cast<outbound_kafka_record*>(message->_private);
+    auto* t = static_cast<ticket*>(message->_private);
+    outbound_kafka_record* record = t->record;
+    const std::uint64_t seq = t->seq;
+    self->free_tickets_.push_back(t);  // never beyond its reserve: one entry per ticket
     --self->in_flight_;
+    if (message->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE && self->parking_ && !self->closed_) {
+        // Purged back at the start of an outage (never sent): parked, to be re-evaluated and
+        // produced again later, in the order it was first produced (start_parking sorts).
+        self->park(record, seq);
+        return;
+    }
     // Anything but NO_ERROR — including _MSG_TIMED_OUT, a message librdkafka gave up on —
     // is a failure: it was not acknowledged at the configured acks level (SPEC §4).
     self->complete(record, message->err);
@@ -308,10 +376,27 @@ void kafka_producer::on_delivery(rd_kafka_s* /*rk*/, const rd_kafka_message_s* m
 void kafka_producer::on_error(rd_kafka_s* /*rk*/, int err, const char* reason, void* opaque) {
     auto* self = static_cast<kafka_producer*>(opaque);
     self->counters_.client_errors.fetch_add(1, std::memory_order_relaxed);
-    // librdkafka's error events never carry configuration values.
+    // librdkafka's error events never carry configuration values (the log route redacts anyway).
     self->last_client_error_ = std::string(error_name(err)) + ": " + (reason ? reason : "");
-    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT)
-        self->request_metadata_refresh();
+    const bool connectivity =
+        err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT;
+    self->log_->emit(connectivity ? 4 : 3, "ERROR", self->last_client_error_);
+    // Every broker connection is down: park from now on (the worker acts on it after this
+    // poll). A single _TRANSPORT error (an idle connection closed) only asks for a probe.
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) self->outage_event_ = true;
+    if (connectivity) self->request_metadata_refresh();
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION && self->oauth_->enabled() &&
+        self->oauth_->on_authentication_failure()) {
+        self->counters_.auth_refresh_requests.fetch_add(1, std::memory_order_relaxed);
+        self->log_->emit(5, "OAUTHBEARER",
+                         "SASL authentication failed: asked the identity provider for a new token");
+    }
+}
+
+void kafka_producer::on_log(const rd_kafka_s* rk, int level, const char* facility,
+                            const char* message) {
+    auto* self = static_cast<kafka_producer*>(rd_kafka_opaque(rk));
+    if (self && self->log_) self->log_->emit(level, facility ? facility : "", message ? message : "");
 }
 
 int kafka_producer::on_stats(rd_kafka_s* /*rk*/, char* json, std::size_t json_len,
@@ -332,11 +417,137 @@ std::uint64_t kafka_producer::oauth_token_failures() const noexcept {
 std::string kafka_producer::oauth_last_failure() const { return oauth_->last_failure(); }
 
 std::size_t kafka_producer::poll() noexcept {
-    return static_cast<std::size_t>(rd_kafka_poll(rk_, 0));
+    const auto n = static_cast<std::size_t>(rd_kafka_poll(rk_, 0));
+    check_outage();
+    return n;
 }
 
 std::size_t kafka_producer::poll(std::chrono::milliseconds wait) noexcept {
-    return static_cast<std::size_t>(rd_kafka_poll(rk_, static_cast<int>(wait.count())));
+    const auto n = static_cast<std::size_t>(rd_kafka_poll(rk_, static_cast<int>(wait.count())));
+    check_outage();
+    return n;
+}
+
+kafka_producer::ticket* kafka_producer::take_ticket(outbound_kafka_record* record) noexcept {
+    if (free_tickets_.empty()) {
+        // More records in flight than max_in_flight (a direct user, not a shard): grow once.
+        tickets_.emplace_back();
+        free_tickets_.reserve(tickets_.size());
+        free_tickets_.push_back(&tickets_.back());
+    }
+    ticket* t = free_tickets_.back();
+    free_tickets_.pop_back();
+    t->record = record;
+    t->seq = ++next_seq_;
+    return t;
+}
+
+void kafka_producer::park(outbound_kafka_record* record, std::uint64_t seq) noexcept {
+    // Never past the reserve in a shard (at most max_in_flight records exist); a direct user
+    // with more records in flight makes the vector grow once.
+    parked_.push_back({record, seq});
+    counters_.parked.fetch_add(1, std::memory_order_relaxed);
+    counters_.parked_now.store(parked_.size(), std::memory_order_relaxed);
+}
+
+void kafka_producer::check_outage() noexcept {
+    if (!park_enabled_ || closed_) return;
+    if (!parking_) {
+        const std::uint64_t reports = down_reports_.load(std::memory_order_acquire);
+        if (!outage_event_ && reports == seen_down_reports_) return;  // the common case
+        seen_down_reports_ = reports;
+        outage_event_ = false;
+        start_parking();
+        return;
+    }
+    outage_event_ = false;
+    if (reachable_generation_.load(std::memory_order_acquire) >= parked_generation_) {
+        resume_parked();
+    }
+}
+
+void kafka_producer::start_parking() noexcept {
+    parking_ = true;
+    parked_generation_ = outage_generation_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    counters_.outages.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t held = in_flight_;
+    if (held > 0) {
+        // What librdkafka holds but has not sent comes back as _PURGE_QUEUE reports, which park
+        // the records (on_delivery). Requests already on the wire stay with librdkafka.
+        rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE);
+        counters_.purges.fetch_add(1, std::memory_order_relaxed);
+        // Serve those reports now (the blocking purge has queued them all): the records are
+        // parked at once, with the sequence they were first produced with.
+        for (int i = 0; i < 10000 && rd_kafka_poll(rk_, 0) > 0; ++i) {
+        }
+    }
+    request_metadata_refresh();
+    try {
+        log_->emit(4, "OUTAGE",
+                   "Kafka unreachable (" +
+                       (last_client_error_.empty() ? std::string("metadata probes failed")
+                                                   : last_client_error_) +
+                       "): parking records until it answers; " + std::to_string(parked_.size()) +
+                       " taken back from the client queue, " + std::to_string(in_flight_) +
+                       " left in flight",
+                   true);
+    } catch (...) {
+    }
+}
+
+void kafka_producer::resume_parked() noexcept {
+    parking_ = false;
+    outage_event_ = false;
+    seen_down_reports_ = down_reports_.load(std::memory_order_acquire);
+    // Produce from the spare vector: anything parked meanwhile (nothing is expected) goes to
+    // parked_ and waits for the next resume, never interleaved.
+    resuming_.swap(parked_);
+    counters_.parked_now.store(0, std::memory_order_relaxed);
+    // librdkafka returns purged messages per queue (a broker's transmit queue, the partition
+    // queue), not in production order — seen in tests: restore the order they were first
+    // handed over in. In place (no allocation), once per outage.
+    std::sort(resuming_.begin(), resuming_.end(),
+              [](const parked_record& a, const parked_record& b) { return a.seq < b.seq; });
+    std::size_t produced = 0;
+    std::size_t expired = 0;
+    for (const parked_record& p : resuming_) {
+        outbound_kafka_record* record = p.record;
+        // SPEC §3.3: re-evaluated immediately before it is handed to Kafka again.
+        if (on_handoff_ && !on_handoff_(context_, record)) {
+            ++expired;
+            continue;
+        }
+        ++produced;
+        topic_state* topic = find_topic(record->topic);
+        if (!topic) {
+            complete(record, RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC);
+        } else if (!record->partition.valid() ||
+                   record->partition.value >= topic->partitions.load(std::memory_order_acquire)) {
+            request_metadata_refresh();
+            complete(record, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION);
+        } else {
+            produce_one(*topic, record);
+        }
+    }
+    resuming_.clear();
+    counters_.reproduced.fetch_add(produced, std::memory_order_relaxed);
+    counters_.expired_on_resume.fetch_add(expired, std::memory_order_relaxed);
+    try {
+        log_->emit(5, "OUTAGE",
+                   "Kafka reachable again: " + std::to_string(produced) +
+                       " parked record(s) produced, " + std::to_string(expired) +
+                       " expired while waiting (dropped and acknowledged)",
+                   true);
+    } catch (...) {
+    }
+}
+
+void kafka_producer::fail_parked() noexcept {
+    resuming_.swap(parked_);
+    counters_.parked_now.store(0, std::memory_order_relaxed);
+    // Retriable: the MQTT message stays unacknowledged and the broker redelivers it.
+    for (const parked_record& p : resuming_) complete(p.record, RD_KAFKA_RESP_ERR__PURGE_QUEUE);
+    resuming_.clear();
 }
 
 std::size_t kafka_producer::flush(std::chrono::milliseconds timeout) noexcept {
@@ -345,12 +556,17 @@ std::size_t kafka_producer::flush(std::chrono::milliseconds timeout) noexcept {
     rd_kafka_flush(rk_, static_cast<int>(timeout.count()));
     while (in_flight_ > 0 && clock_type::now() < deadline) rd_kafka_poll(rk_, 10);
     rd_kafka_poll(rk_, 0);
-    return in_flight_;
+    return in_flight_ + parked_.size();
 }
 
 void kafka_producer::close(std::chrono::milliseconds timeout) noexcept {
     if (closed_ || !rk_) return;
+    // An outage that has just ended: hand the parked records over before flushing.
+    if (parking_ && reachable_generation_.load(std::memory_order_acquire) >= parked_generation_)
+        resume_parked();
     closed_ = true;
+    // Still unreachable: parked records are failed (unacknowledged → redelivered, SPEC §4).
+    fail_parked();
     if (flush(timeout) == 0) return;
     // Whatever is left is failed (retriable): _PURGE_QUEUE / _PURGE_INFLIGHT reports.
     rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -361,6 +577,10 @@ void kafka_producer::close(std::chrono::milliseconds timeout) noexcept {
 void complete_to_shard(void* shard, outbound_kafka_record* record, completion how,
                        delivery_error /*error*/) noexcept {
     static_cast<mqtt_to_kafka_shard*>(shard)->destination_completed(record, how);
+}
+
+bool handoff_to_shard(void* shard, outbound_kafka_record* record) noexcept {
+    return static_cast<mqtt_to_kafka_shard*>(shard)->destination_handoff(record);
 }
 
 }  // namespace flowbridge::kafka

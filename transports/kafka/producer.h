@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,7 @@ namespace flowbridge::kafka {
 
 namespace detail {
 class oauth_binding;
+class client_log;
 }
 
 /// Receives librdkafka's statistics JSON (`statistics.interval.ms` > 0) on the thread that
@@ -41,6 +43,13 @@ using statistics_callback = std::function<void(std::string_view json)>;
 /// as the callback returns.
 using completion_callback = void (*)(void* context, outbound_kafka_record* record, completion how,
                                      delivery_error error) noexcept;
+
+/// SPEC §3.3 at the second hand-off: called, with the same context as the completion callback,
+/// immediately before a record that waited outside librdkafka during an outage (it was parked)
+/// is produced. Returns true when the record is still to be produced (its `Message Expiry
+/// Interval` header now carries the remaining interval); false when the callee completed it
+/// itself (expired: dropped, counted, acknowledged). Worker thread. See handoff_to_shard().
+using handoff_callback = bool (*)(void* context, outbound_kafka_record* record) noexcept;
 
 struct producer_options {
     client_config config;  // librdkafka properties (bootstrap.servers, acks, compression, ...)
@@ -56,6 +65,24 @@ struct producer_options {
     /// when `sasl.mechanisms` is OAUTHBEARER, ignored otherwise; must outlive the producer.
     identity::token_source* token_source = nullptr;
     statistics_callback on_statistics;
+    /// librdkafka's log lines and error events (redacted, rate-limited); none: librdkafka's
+    /// default stderr logger.
+    log_callback on_log;
+
+    /// Outage handling (docs/kafka.md, "Kafka unreachable"). When the cluster cannot be reached
+    /// (error event _ALL_BROKERS_DOWN, or a metadata probe that fails or finds no partition
+    /// leader), records are parked instead of waiting inside librdkafka, and re-evaluated by
+    /// `on_handoff` when the cluster answers again. false: the old behaviour (records wait in
+    /// librdkafka until message.timeout.ms).
+    bool park_when_unreachable = true;
+    handoff_callback on_handoff = nullptr;
+    /// Capacity reserved for parked records at create() (the shard's in-flight limit): parking
+    /// never allocates below it.
+    std::size_t max_in_flight = 1024;
+    /// While parked, the metadata thread probes the cluster this often, each probe waiting at
+    /// most `probe_timeout` (also the bound of every periodic refresh).
+    std::chrono::milliseconds probe_interval{500};
+    std::chrono::milliseconds probe_timeout{3000};
 };
 
 /// Per-producer statistics (written by the worker thread, read by anyone).
@@ -67,6 +94,14 @@ struct producer_counters {
     std::atomic<std::uint64_t> queue_full_waits{0};  // deliver() polled because the queue was full
     std::atomic<std::uint64_t> metadata_refreshes{0};
     std::atomic<std::uint64_t> client_errors{0};  // librdkafka error events (broker down, ...)
+    // Outages (records parked outside librdkafka while the cluster is unreachable).
+    std::atomic<std::uint64_t> outages{0};          // times parking started
+    std::atomic<std::uint64_t> purges{0};           // rd_kafka_purge(QUEUE) calls at outage start
+    std::atomic<std::uint64_t> parked{0};           // records parked (purged back or held)
+    std::atomic<std::uint64_t> reproduced{0};       // parked records produced again
+    std::atomic<std::uint64_t> expired_on_resume{0};  // parked records the hand-off dropped
+    std::atomic<std::uint64_t> parked_now{0};       // gauge: records parked at the moment
+    std::atomic<std::uint64_t> auth_refresh_requests{0};  // token refreshes asked after SASL errors
 };
 
 /// The Kafka destination of MQTT → Kafka shards: the batcher's sink (batch_sink) and the work
@@ -83,6 +118,15 @@ struct producer_counters {
 /// partition_count() belong to the control thread; the partition-count atomics are written by
 /// this producer's metadata thread and read by anyone. Never drops a record: every record given
 /// to deliver() gets exactly one completion, at the latest from close().
+///
+/// Outages (SPEC §3.3, §4): while the cluster is unreachable new batches are parked (a vector
+/// of record pointers reserved for max_in_flight: the records are the shard's pool slots, so
+/// parking adds no memory), and what librdkafka holds but has not sent is purged back
+/// (rd_kafka_purge QUEUE: those reports park the records; each carries the sequence it was
+/// first produced with, and the parked list is put back in that order before it goes out).
+/// Requests already on the wire stay with librdkafka. When a metadata probe succeeds again the
+/// worker re-evaluates each parked record through on_handoff (expired → completed `expired`),
+/// then produces the rest in their original order.
 class kafka_producer final : public batch_sink, public destination_service {
 public:
     /// Creates the librdkafka producer (no connection yet). nullptr + `error` when a property is
@@ -123,8 +167,10 @@ public:
     /// with a zero timeout.
     void close(std::chrono::milliseconds timeout) noexcept;
 
-    /// Records given to deliver() and not yet completed.
-    std::size_t in_flight() const noexcept { return in_flight_; }
+    /// Records given to deliver() and not yet completed (in librdkafka or parked).
+    std::size_t in_flight() const noexcept { return in_flight_ + parked_.size(); }
+    /// True while records are parked because the cluster is unreachable (worker thread).
+    bool parking() const noexcept { return parking_; }
     const producer_counters& counters() const noexcept { return counters_; }
     /// The last librdkafka error event (broker down, ...), for diagnostics; worker thread.
     const std::string& last_client_error() const noexcept { return last_client_error_; }
@@ -145,10 +191,28 @@ private:
     topic_state* find_topic(std::string_view name) noexcept;
     void produce_one(topic_state& topic, outbound_kafka_record* record) noexcept;
     void complete(outbound_kafka_record* record, int err) noexcept;
-    bool refresh_metadata(std::chrono::milliseconds timeout, std::string* error) noexcept;
+    bool refresh_metadata(std::chrono::milliseconds timeout, std::string* error,
+                          bool* reachable = nullptr) noexcept;
     void metadata_loop();
+    void check_outage() noexcept;  // worker: start or end parking
+    void start_parking() noexcept;
+    void resume_parked() noexcept;
+    void fail_parked() noexcept;
+    // A record inside librdkafka: its per-message opaque. `seq` is the order records were
+    // handed to librdkafka (purge reports do not come back in that order).
+    struct ticket {
+        outbound_kafka_record* record = nullptr;
+        std::uint64_t seq = 0;
+    };
+    struct parked_record {
+        outbound_kafka_record* record;
+        std::uint64_t seq;
+    };
+    ticket* take_ticket(outbound_kafka_record* record) noexcept;
+    void park(outbound_kafka_record* record, std::uint64_t seq) noexcept;
     static void on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
     static void on_error(rd_kafka_s* rk, int err, const char* reason, void* opaque);
+    static void on_log(const rd_kafka_s* rk, int level, const char* facility, const char* message);
     static int on_stats(rd_kafka_s* rk, char* json, std::size_t json_len, void* opaque);
     static void on_oauth_refresh(rd_kafka_s* rk, const char* config, void* opaque);
 
@@ -157,8 +221,30 @@ private:
     topic_state* last_topic_ = nullptr;  // worker thread: the batch before was for this topic
     completion_callback on_complete_ = nullptr;
     void* context_ = nullptr;
-    std::size_t in_flight_ = 0;  // worker thread
+    std::size_t in_flight_ = 0;  // worker thread: records inside librdkafka
     bool closed_ = false;
+
+    // Outage state. Worker thread unless atomic.
+    bool park_enabled_ = true;
+    handoff_callback on_handoff_ = nullptr;
+    bool parking_ = false;
+    bool outage_event_ = false;                      // _ALL_BROKERS_DOWN seen (worker thread)
+    std::deque<ticket> tickets_;                     // stable addresses; max_in_flight at create()
+    std::vector<ticket*> free_tickets_;
+    std::uint64_t next_seq_ = 0;
+    std::vector<parked_record> parked_;              // sorted by seq when parking starts
+    std::vector<parked_record> resuming_;            // parked_'s spare while re-producing
+    std::uint64_t parked_generation_ = 0;            // outage_generation_ when parking started
+    std::uint64_t seen_down_reports_ = 0;
+    // Written by the worker (outage start), read by the metadata thread (which probes faster
+    // and tags each probe with the generation it started under).
+    std::atomic<std::uint64_t> outage_generation_{0};
+    // Written by the metadata thread: failed probes, and the generation of the last good one.
+    std::atomic<std::uint64_t> down_reports_{0};
+    std::atomic<std::uint64_t> reachable_generation_{0};
+    std::chrono::milliseconds probe_interval_{500};
+    std::chrono::milliseconds probe_timeout_{3000};
+    std::unique_ptr<detail::client_log> log_;
     producer_counters counters_;
     std::string last_client_error_;
     std::chrono::milliseconds refresh_interval_{30000};
@@ -177,5 +263,9 @@ private:
 /// shard as the context).
 void complete_to_shard(void* shard, outbound_kafka_record* record, completion how,
                        delivery_error error) noexcept;
+
+/// A handoff_callback that forwards to mqtt_to_kafka_shard::destination_handoff (pass the shard
+/// as the context): the chain's clock and drop counters re-evaluate the expiry.
+bool handoff_to_shard(void* shard, outbound_kafka_record* record) noexcept;
 
 }  // namespace flowbridge::kafka

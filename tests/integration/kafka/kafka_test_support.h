@@ -102,8 +102,9 @@ public:
     }
 
     producer_harness(const std::string& bootstrap, const std::vector<std::string>& topics,
-                     property_list extra = {}) {
+                     property_list extra = {}, bool park_when_unreachable = true) {
         producer_options o;
+        o.park_when_unreachable = park_when_unreachable;
         o.config.properties = {{"bootstrap.servers", bootstrap}};
         for (auto& p : extra) o.config.properties.push_back(std::move(p));
         o.topics = topics;

@@ -11,7 +11,7 @@ using kafka::testing::consumed;
 
 TEST_F(runtime_e2e, mqtt_properties_become_kafka_headers_through_real_clients) {
     write_manifests(mqtt_to_kafka_yaml);
-    flowbridge_process fb(dir_, "fb");
+    flowbridge_process fb(dir_, "fb", {"--metrics-port", "0"});
     fb.start();
     ASSERT_TRUE(fb.wait_log("MQTT subscribed", 20s)) << fb.log();
     ASSERT_TRUE(fb.wait_log("started, 4 partition(s)", 20s)) << fb.log();
@@ -51,7 +51,7 @@ TEST_F(runtime_e2e, mqtt_properties_become_kafka_headers_through_real_clients) {
 
 TEST_F(runtime_e2e, kafka_records_become_mqtt_publishes_with_key_timestamp_and_headers) {
     write_manifests(kafka_to_mqtt_yaml);
-    flowbridge_process fb(dir_, "fb");
+    flowbridge_process fb(dir_, "fb", {"--metrics-port", "0"});
     fb.start();
     ASSERT_TRUE(fb.wait_log("MQTT connected", 20s)) << fb.log();
     child_process sub({"/usr/bin/mosquitto_sub", "-V", "mqttv5", "-h", "127.0.0.1", "-p",
@@ -76,7 +76,7 @@ TEST_F(runtime_e2e, kafka_records_become_mqtt_publishes_with_key_timestamp_and_h
 
 TEST_F(runtime_e2e, kafka_broker_down_then_up_loses_nothing) {
     write_manifests(mqtt_to_kafka_yaml);
-    flowbridge_process fb(dir_, "fb");
+    flowbridge_process fb(dir_, "fb", {"--metrics-port", "0"});
     fb.start();
     ASSERT_TRUE(fb.wait_log("started, 4 partition(s)", 20s)) << fb.log();
     ASSERT_TRUE(fb.wait_log("MQTT subscribed", 20s)) << fb.log();
@@ -94,7 +94,7 @@ TEST_F(runtime_e2e, kafka_broker_down_then_up_loses_nothing) {
 TEST_F(runtime_e2e, kafka_down_at_start_is_retried_until_it_answers) {
     write_manifests(mqtt_to_kafka_yaml);
     ASSERT_EQ(cluster_->broker_down(1), "");
-    flowbridge_process fb(dir_, "fb");
+    flowbridge_process fb(dir_, "fb", {"--metrics-port", "0"});
     fb.start();
     ASSERT_TRUE(fb.wait_log("Kafka not ready", 20s)) << fb.log();
     ASSERT_EQ(cluster_->broker_up(1), "");
@@ -107,7 +107,7 @@ TEST_F(runtime_e2e, kafka_down_at_start_is_retried_until_it_answers) {
 
 TEST_F(runtime_e2e, sigkill_while_kafka_is_down_then_restart_delivers_every_message) {
     write_manifests(mqtt_to_kafka_yaml);
-    flowbridge_process fb(dir_, "fb");
+    flowbridge_process fb(dir_, "fb", {"--metrics-port", "0"});
     fb.start();
     ASSERT_TRUE(fb.wait_log("started, 4 partition(s)", 20s)) << fb.log();
     ASSERT_TRUE(fb.wait_log("MQTT subscribed", 20s)) << fb.log();
@@ -132,7 +132,7 @@ TEST_F(runtime_e2e, sigkill_while_kafka_is_down_then_restart_delivers_every_mess
 
 TEST_F(runtime_e2e, sigterm_drains_and_exits_0_without_duplicates) {
     write_manifests(mqtt_to_kafka_yaml);
-    flowbridge_process fb(dir_, "fb");
+    flowbridge_process fb(dir_, "fb", {"--metrics-port", "0"});
     fb.start();
     ASSERT_TRUE(fb.wait_log("started, 4 partition(s)", 20s)) << fb.log();
     ASSERT_TRUE(fb.wait_log("MQTT subscribed", 20s)) << fb.log();
@@ -173,7 +173,7 @@ TEST_F(runtime_e2e, kafka_to_mqtt_restart_resumes_from_committed_offsets) {
     };
     const std::string port = std::to_string(broker_.port());
     produce(1, 10);
-    flowbridge_process fb(dir_, "fb");
+    flowbridge_process fb(dir_, "fb", {"--metrics-port", "0"});
     {
         child_process sub({"/usr/bin/mosquitto_sub", "-V", "mqttv5", "-h", "127.0.0.1", "-p", port,
                            "-t", "out/#", "-q", "1", "-C", "10", "-W", "60", "-F", "%p"},
@@ -197,8 +197,8 @@ TEST_F(runtime_e2e, kafka_to_mqtt_restart_resumes_from_committed_offsets) {
 
 TEST_F(runtime_e2e, two_instances_with_instance_count_2_split_an_mqtt_source) {
     write_manifests(mqtt_to_kafka_yaml, "pair");
-    flowbridge_process a(dir_, "a", {"--instance-id", "0"});
-    flowbridge_process b(dir_, "b", {"--instance-id", "1"});
+    flowbridge_process a(dir_, "a", {"--instance-id", "0", "--metrics-port", "0"});
+    flowbridge_process b(dir_, "b", {"--instance-id", "1", "--metrics-port", "0"});
     a.start();
     b.start();
     ASSERT_TRUE(a.wait_log("MQTT subscribed", 20s)) << a.log();
@@ -219,7 +219,7 @@ TEST_F(runtime_e2e, two_instances_with_instance_count_2_split_an_mqtt_source) {
 
 TEST_F(runtime_e2e, mqtt_to_mqtt_forwards_properties_to_the_templated_topic) {
     write_manifests(mqtt_to_mqtt_yaml);
-    flowbridge_process fb(dir_, "fb");
+    flowbridge_process fb(dir_, "fb", {"--metrics-port", "0"});
     fb.start();
     ASSERT_TRUE(fb.wait_log("source MQTT subscribed", 20s)) << fb.log();
     ASSERT_TRUE(fb.wait_log("destination MQTT connected", 20s)) << fb.log();
@@ -245,7 +245,7 @@ TEST_F(runtime_e2e, mqtt_to_mqtt_forwards_properties_to_the_templated_topic) {
 
 TEST_F(runtime_e2e, sigterm_during_start_up_still_exits_0) {
     write_manifests(mqtt_to_kafka_yaml);
-    flowbridge_process fb(dir_, "fb");
+    flowbridge_process fb(dir_, "fb", {"--metrics-port", "0"});
     fb.start();
     // Logged after the manifests are loaded, before the flows start (signals are blocked then).
     ASSERT_TRUE(fb.wait_log("flowbridge run: instance", 20s)) << fb.log();
@@ -258,7 +258,7 @@ TEST_F(runtime_e2e, invalid_manifests_print_every_error_and_exit_1) {
                "metadata:\n  name: k\nspec:\n  endpointType: Kafka\n  kafkaSettings:\n"
                "    host: h:1\n    authentication:\n      method: Anonymous\n"
                "    batching:\n      latencyMs: 70000\n    compression: Brotli\n");
-    flowbridge_process fb(dir_, "fb");
+    flowbridge_process fb(dir_, "fb", {"--metrics-port", "0"});
     fb.start();
     EXPECT_EQ(fb.wait_exit(10s), 1);
     const std::string log = fb.log();

@@ -176,10 +176,49 @@ TEST(metrics_registry, invalid_names_and_conflicts_are_rejected_at_registration)
                  std::invalid_argument);
     EXPECT_THROW(r.add_histogram("h", "h", {}, std::array<std::int64_t, 2>{2, 2}),
                  std::invalid_argument);
-    EXPECT_THROW(r.add_collector("h2", "h", metric_type::histogram, {}, [](sample_writer&) {}),
+    EXPECT_THROW(r.add_collector("h2", "h", metric_type::histogram, {{"le", "1"}},
+                                 [](sample_writer&) {}),
                  std::invalid_argument);
     EXPECT_NO_THROW(r.add_counter("ns:name_total", "colons are allowed in metric names"));
     EXPECT_NO_THROW(r.add_counter("x_total", "h", {{"a", "1"}}));
+}
+
+TEST(metrics_registry, histogram_collector_writes_cumulative_buckets_sum_and_count) {
+    registry r;
+    const std::array<std::int64_t, 2> bounds{1'000'000, 10'000'000};  // ns
+    r.add_collector("flowbridge_latency_seconds", "Latency.", metric_type::histogram,
+                    {{"dataflow", "a"}}, [&bounds](sample_writer& w) {
+                        const std::array<std::uint64_t, 3> buckets{2, 0, 1};  // not cumulative
+                        w.add_histogram({{"shard", "0"}}, bounds, buckets, 13'000'000, 1e-9);
+                    });
+    EXPECT_EQ(r.expose(),
+              "# HELP flowbridge_latency_seconds Latency.\n"
+              "# TYPE flowbridge_latency_seconds histogram\n"
+              "flowbridge_latency_seconds_bucket{dataflow=\"a\",shard=\"0\",le=\"0.001\"} 2\n"
+              "flowbridge_latency_seconds_bucket{dataflow=\"a\",shard=\"0\",le=\"0.01\"} 2\n"
+              "flowbridge_latency_seconds_bucket{dataflow=\"a\",shard=\"0\",le=\"+Inf\"} 3\n"
+              "flowbridge_latency_seconds_sum{dataflow=\"a\",shard=\"0\"} 0.013\n"
+              "flowbridge_latency_seconds_count{dataflow=\"a\",shard=\"0\"} 3\n");
+}
+
+TEST(metrics_registry, a_collector_writing_the_wrong_kind_of_sample_is_skipped) {
+    registry r;
+    r.add_collector("h", "h", metric_type::histogram, {}, [](sample_writer& w) { w.add({}, 1); });
+    r.add_collector("c_total", "c", metric_type::counter, {}, [](sample_writer& w) {
+        const std::array<std::int64_t, 1> b{1};
+        const std::array<std::uint64_t, 2> n{1, 0};
+        w.add_histogram({}, b, n, 1);
+    });
+    r.add_collector("g", "g", metric_type::gauge, {}, [](sample_writer& w) {
+        const std::array<std::int64_t, 1> b{1};
+        const std::array<std::uint64_t, 1> n{1};  // wrong size
+        w.add({}, 5);
+        w.add_histogram({}, b, n, 1);
+    });
+    EXPECT_EQ(r.expose(),
+              "# HELP h h\n# TYPE h histogram\n"
+              "# HELP c_total c\n# TYPE c_total counter\n"
+              "# HELP g g\n# TYPE g gauge\n");
 }
 
 TEST(metrics_histogram, bucket_upper_bounds_are_inclusive) {
