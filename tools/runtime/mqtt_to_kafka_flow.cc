@@ -215,7 +215,10 @@ class mqtt_to_kafka_flow final : public flow {
         if (units_.empty()) return m;
         for (const auto& u : units_) {
             const bool subscribed = u->subscribed.load(std::memory_order_acquire);
-            const bool producing = u->producing.load(std::memory_order_acquire);
+            // Started, and not parking records because the cluster stopped answering.
+            const bool producing = u->producing.load(std::memory_order_acquire) &&
+                                   !(u->producer && u->producer->counters().unreachable.load(
+                                                        std::memory_order_relaxed) != 0);
             if (subscribed && producing) ++m.shards_connected;
             if (subscribed) ++m.source_ready;
             if (subscribed) ++m.source.connected;

@@ -249,12 +249,13 @@ void token_provider::stop() noexcept {
     impl_->running = false;
 }
 
-void token_provider::refresh_now() noexcept {
+bool token_provider::refresh_now() noexcept {
     {
         std::lock_guard lock(impl_->mutex);
         impl_->refresh_requested = true;
     }
     impl_->wake.notify_all();
+    return true;
 }
 
 bool token_provider::current(access_token& out, std::string& error) const {

@@ -71,8 +71,8 @@ class token_provider final : public token_source {
     bool start(std::chrono::milliseconds first_token, std::string& error);
     /// Stops and joins the refresh thread (idempotent; the destructor calls it).
     void stop() noexcept;
-    /// Asks the refresh thread to fetch now (e.g. the broker rejected the token).
-    void refresh_now() noexcept;
+    /// Asks the refresh thread to fetch now (e.g. the broker rejected the token); true.
+    bool refresh_now() noexcept override;
 
     bool current(access_token& out, std::string& error) const override;
     std::uint64_t subscribe(listener on_token) override;

@@ -30,6 +30,10 @@ class token_source {
     virtual std::uint64_t subscribe(listener on_token) = 0;
     /// After it returns, the listener is not running and will not be called again.
     virtual void unsubscribe(std::uint64_t id) noexcept = 0;
+
+    /// Asks for a new token now (e.g. the broker rejected the current one), without waiting for
+    /// it. Returns false when this source cannot fetch on demand (the default).
+    virtual bool refresh_now() noexcept { return false; }
 };
 
 }  // namespace flowbridge::identity

@@ -4,7 +4,7 @@
 #include <array>
 #include <chrono>
 
-#include "transports/identity/token_provider.h"
+#include "transports/identity/token_source.h"
 #include "transports/kafka/handle.h"
 
 namespace flowbridge::kafka::detail {
@@ -84,9 +84,7 @@ void oauth_binding::hand_over(rd_kafka_t* rk, const identity::access_token* toke
 }
 
 bool oauth_binding::on_authentication_failure() noexcept {
-    // token_source (the seam) has no refresh-on-demand; the provider behind it does.
-    auto* provider = dynamic_cast<identity::token_provider*>(source_);
-    if (!provider) return false;
+    if (source_ == nullptr) return false;
     const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                  std::chrono::steady_clock::now().time_since_epoch())
                                  .count();
@@ -96,8 +94,8 @@ bool oauth_binding::on_authentication_failure() noexcept {
     // Every reconnect fails authentication the same way: one fetch per interval is enough.
     if (last != 0 && now - last < gap) return false;
     if (!last_refresh_request_ns_.compare_exchange_strong(last, now)) return false;
+    if (!source_->refresh_now()) return false;
     refresh_requests_.fetch_add(1, std::memory_order_relaxed);
-    provider->refresh_now();
     return true;
 }
 

@@ -468,6 +468,7 @@ void kafka_producer::check_outage() noexcept {
 
 void kafka_producer::start_parking() noexcept {
     parking_ = true;
+    counters_.unreachable.store(1, std::memory_order_relaxed);
     parked_generation_ = outage_generation_.fetch_add(1, std::memory_order_acq_rel) + 1;
     counters_.outages.fetch_add(1, std::memory_order_relaxed);
     const std::size_t held = in_flight_;
@@ -497,6 +498,7 @@ void kafka_producer::start_parking() noexcept {
 
 void kafka_producer::resume_parked() noexcept {
     parking_ = false;
+    counters_.unreachable.store(0, std::memory_order_relaxed);
     outage_event_ = false;
     seen_down_reports_ = down_reports_.load(std::memory_order_acquire);
     // Produce from the spare vector: anything parked meanwhile (nothing is expected) goes to

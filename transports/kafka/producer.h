@@ -101,6 +101,7 @@ struct producer_counters {
     std::atomic<std::uint64_t> reproduced{0};       // parked records produced again
     std::atomic<std::uint64_t> expired_on_resume{0};  // parked records the hand-off dropped
     std::atomic<std::uint64_t> parked_now{0};       // gauge: records parked at the moment
+    std::atomic<std::uint64_t> unreachable{0};      // gauge: 1 while parking (cluster unreachable)
     std::atomic<std::uint64_t> auth_refresh_requests{0};  // token refreshes asked after SASL errors
 };
 
