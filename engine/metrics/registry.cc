@@ -159,23 +159,7 @@ void sample_writer::begin(label_list labels) {
         throw std::logic_error("metric " + std::string(name_) +
                                ": a histogram collector writes with add_histogram()");
     }
-    out_ += name_;
-    const auto items = labels.items();
-    if (!const_labels_.empty() || !items.empty()) {
-        out_ += '{';
-        out_ += const_labels_;
-        bool first = const_labels_.empty();
-        for (const auto& l : items) {
-            if (!first) out_ += ',';
-            first = false;
-            out_ += l.name;
-            out_ += "=\"";
-            append_escaped_label_value(out_, l.value);
-            out_ += '"';
-        }
-        out_ += '}';
-    }
-    out_ += ' ';
+    begin_series("", labels, "");
 }
 
 void sample_writer::begin_series(std::string_view suffix, label_list labels, std::string_view le) {

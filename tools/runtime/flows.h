@@ -48,6 +48,11 @@ std::unique_ptr<metrics::histogram> make_histogram(std::span<const std::int64_t>
 /// Copies a histogram for dataflow_metrics (control plane: allocates).
 histogram_snapshot snapshot_of(const metrics::histogram& h);
 
+/// librdkafka's log lines and error events of one client (already redacted and rate-limited by
+/// the transport) into the runtime log as `<label>: librdkafka <facility>: <message>`: syslog
+/// levels ≤ 4 warn, 5–6 info, 7 debug.
+kafka::log_callback kafka_log_route(const logger& log, const std::string& flow, std::string label);
+
 /// The arrival stamps of publishes awaiting their completion, for the latency histogram of the
 /// flows whose destination is MQTT: completions come back with the publish's token only.
 /// Completions arrive in publish order (MQTT v5 §4.6) except around reconnects, so the match is

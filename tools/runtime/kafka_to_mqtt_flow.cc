@@ -61,16 +61,7 @@ class worker final : private mqtt::publish_listener {
         session_ = &session;
         std::string error;
         kafka::consumer_options consumer_options = plan_.consumer;
-        consumer_options.on_log = [log = log_, flow = plan_.name, label = label_](
-                                      int level, std::string_view facility, std::string_view message) {
-            // Already redacted and rate-limited by the transport. Syslog ≤ 4 warn, 5–6 info.
-            const log_level l = level <= 4 ? log_level::warn
-                                : level <= 6 ? log_level::info
-                                             : log_level::debug;
-            if (!log.enabled(l)) return;
-            log.log(l, "kafka", flow,
-                    label + ": librdkafka " + std::string(facility) + ": " + std::string(message));
-        };
+        consumer_options.on_log = kafka_log_route(log_, plan_.name, label_);
         consumer_ = kafka::kafka_consumer::create(std::move(consumer_options), error);
         if (!consumer_) throw std::runtime_error("cannot create the Kafka consumer: " + error);
         counters_.consumer_starts.fetch_add(1, std::memory_order_relaxed);

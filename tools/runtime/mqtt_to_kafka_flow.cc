@@ -39,20 +39,6 @@ struct metered_sink final : batch_sink {
     }
 };
 
-/// librdkafka's log lines and error events (already redacted and rate-limited by the transport)
-/// into the runtime log: syslog levels ≤ 4 warn, 5–6 info, 7 debug.
-kafka::log_callback kafka_log_route(const logger& log, const std::string& flow, std::string label) {
-    return [log, flow, label = std::move(label)](int level, std::string_view facility,
-                                                 std::string_view message) {
-        const log_level l = level <= 4 ? log_level::warn
-                            : level <= 6 ? log_level::info
-                                         : log_level::debug;
-        if (!log.enabled(l)) return;
-        log.log(l, "kafka", flow,
-                label + ": librdkafka " + std::string(facility) + ": " + std::string(message));
-    };
-}
-
 /// One shard: MQTT session + ingress + engine shard + Kafka producer. Created and destroyed by
 /// the supervisor thread; between start and drain, session/ingress/chain/producer polling belong
 /// to the shard thread.

@@ -56,6 +56,18 @@ std::unique_ptr<metrics::histogram> make_histogram(std::span<const std::int64_t>
     return std::make_unique<metrics::histogram>(bounds, scale, shards);
 }
 
+kafka::log_callback kafka_log_route(const logger& log, const std::string& flow, std::string label) {
+    return [log, flow, label = std::move(label)](int level, std::string_view facility,
+                                                 std::string_view message) {
+        const log_level l = level <= 4 ? log_level::warn
+                            : level <= 6 ? log_level::info
+                                         : log_level::debug;
+        if (!log.enabled(l)) return;
+        log.log(l, "kafka", flow,
+                label + ": librdkafka " + std::string(facility) + ": " + std::string(message));
+    };
+}
+
 histogram_snapshot snapshot_of(const metrics::histogram& h) {
     histogram_snapshot s;
     const auto b = h.bounds();
