@@ -10,6 +10,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -177,6 +178,45 @@ public:
 
 private:
     std::unique_ptr<kafka::kafka_consumer> consumer_;
+};
+
+/// A `mosquitto_sub -V mqttv5 -d` on the fixture's broker whose constructor returns once the
+/// broker acknowledged the subscription (its debug output shows SUBACK), so nothing published
+/// afterwards can be missed. `args` are the options after host and port (`-t`, `-C`, `-F`, …).
+class mqtt_subscriber {
+public:
+    mqtt_subscriber(const temp_dir& dir, const std::string& name, std::uint16_t port,
+                    const std::vector<std::string>& args)
+        : path_(dir.file(name)) {
+        // stdbuf: line-buffered stdout, so the SUBACK line is visible at once.
+        std::vector<std::string> argv = {"/usr/bin/stdbuf", "-oL", "/usr/bin/mosquitto_sub", "-V",
+                                         "mqttv5", "-d", "-h", "127.0.0.1", "-p",
+                                         std::to_string(port)};
+        argv.insert(argv.end(), args.begin(), args.end());
+        process_ = child_process(argv, path_);
+        subscribed_ = wait_for(
+            [&] { return read_text(path_).find("received SUBACK") != std::string::npos; }, 10s);
+        EXPECT_TRUE(subscribed_) << read_text(path_);
+    }
+    bool subscribed() const { return subscribed_; }
+    /// Waits for the exit (`-C N` messages received, or `-W` timed out); the exit status.
+    int wait(std::chrono::milliseconds deadline) { return process_.wait(deadline); }
+    /// What the messages printed, without mosquitto_sub's debug lines.
+    std::string output() const {
+        std::istringstream in(read_text(path_));
+        std::string out;
+        for (std::string line; std::getline(in, line);) {
+            if (line.rfind("Client ", 0) == 0 || line.rfind("Subscribed (", 0) == 0) continue;
+            out += line;
+            out += '\n';
+        }
+        return out;
+    }
+
+private:
+    std::string path_;
+    child_process process_;
+    bool subscribed_ = false;
 };
 
 /// One `flowbridge run` process with its manifests and log in a temporary directory.
