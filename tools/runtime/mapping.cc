@@ -201,6 +201,11 @@ mqtt_to_kafka_flow_settings::mqtt_to_kafka_flow_settings(const config::dataflow&
     chain_.partitioning.key_property = key_property_;
     chain_.partitioning.instance = instance_id{instance};
     chain_.batching = to_engine(k.batching);
+    // One time bound, owned by librdkafka: `linger.ms` = latencyMs already holds each batch that
+    // long (client_settings.cc). The engine's batcher groups every ingress burst per partition
+    // by maxMessages/maxBytes and hands it over at once; waiting latencyMs here as well made
+    // records wait twice (docs/performance.md: p50 ≈ 2 × latencyMs, and records went cold).
+    chain_.batching.latency_ms = 0;
 }
 
 kafka_to_mqtt_flow_settings::kafka_to_mqtt_flow_settings(const config::dataflow& df,
