@@ -38,7 +38,11 @@ class flow {
     /// Waits for the drain requested by request_stop; returns messages left undelivered.
     virtual std::size_t join() = 0;
     virtual dataflow_metrics metrics() const = 0;
-    virtual bool ready() const = 0;
+    /// Every shard's source and destination connected (the /readyz input).
+    bool ready() const {
+        const auto m = metrics();
+        return m.shards_connected == m.shards;
+    }
 };
 
 /// A histogram of one flow with one cell block per shard (shard threads observe without

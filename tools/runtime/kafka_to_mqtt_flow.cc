@@ -350,10 +350,6 @@ class kafka_to_mqtt_flow final : public flow {
         return m;
     }
 
-    bool ready() const override {
-        const auto m = metrics();
-        return m.shards_connected == m.shards;
-    }
 
   private:
     kafka_to_mqtt_plan plan_;

@@ -175,11 +175,6 @@ class mqtt_to_kafka_flow final : public flow {
         return collect();
     }
 
-    bool ready() const override {
-        const auto m = metrics();
-        return m.shards_connected == m.shards;
-    }
-
   private:
     dataflow_metrics empty_metrics() const {
         dataflow_metrics m;

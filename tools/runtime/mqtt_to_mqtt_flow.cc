@@ -310,10 +310,6 @@ class mqtt_to_mqtt_flow final : public flow {
         }
         return m;
     }
-    bool ready() const override {
-        const auto m = metrics();
-        return m.shards_connected == m.shards;
-    }
 
   private:
     mqtt_to_mqtt_plan plan_;

@@ -205,42 +205,18 @@ class runtime_translation_e2e : public runtime_e2e {
         ASSERT_EQ(run_command(argv, nullptr, 20'000ms), 0) << payload;
     }
 
-    /// A mosquitto_sub on `out/#` waiting for one message, printed as `MSG|topic|payload|props`;
-    /// returns once the broker acknowledged the subscription (its debug output says SUBACK).
-    std::unique_ptr<child_process> subscribe_out() {
-        auto sub = std::make_unique<child_process>(
-            // stdbuf: line-buffered stdout, so that the debug SUBACK line is visible at once.
-            std::vector<std::string>{"/usr/bin/stdbuf",
-                                     "-oL",
-                                     "/usr/bin/mosquitto_sub",
-                                     "-V",
-                                     "mqttv5",
-                                     "-d",
-                                     "-h",
-                                     "127.0.0.1",
-                                     "-p",
-                                     std::to_string(broker_.port()),
-                                     "-q",
-                                     "1",
-                                     "-t",
-                                     "out/#",
-                                     "-C",
-                                     "1",
-                                     "-W",
-                                     "30",
-                                     "-F",
-                                     "MSG|%t|%p|%P"},
-            dir_.file("sub.out"));
-        EXPECT_TRUE(wait_for(
-            [&] { return read_text(dir_.file("sub.out")).find("SUBACK") != std::string::npos; },
-            10s))
-            << read_text(dir_.file("sub.out"));
-        return sub;
+    /// A subscriber on `out/#` for one message, printed as `MSG|topic|payload|props`; returns
+    /// once the broker acknowledged the subscription.
+    std::unique_ptr<mqtt_subscriber> subscribe_out() {
+        return std::make_unique<mqtt_subscriber>(
+            dir_, "sub.out", broker_.port(),
+            std::vector<std::string>{"-q", "1", "-t", "out/#", "-C", "1", "-W", "30", "-F",
+                                     "MSG|%t|%p|%P"});
     }
 
     /// The `MSG|…` line the subscriber printed (without the prefix), or "" if there is none.
-    std::string received_line() {
-        std::istringstream in(read_text(dir_.file("sub.out")));
+    static std::string received_line(const mqtt_subscriber& sub) {
+        std::istringstream in(sub.output());
         for (std::string line; std::getline(in, line);)
             if (line.rfind("MSG|", 0) == 0) return line.substr(4);
         return "";
@@ -468,8 +444,8 @@ TEST_F(runtime_translation_e2e,
                     {"dup", "b"},
                     {"last", "z"}};
     ASSERT_NO_FATAL_FAILURE(produce_command(spec));
-    ASSERT_EQ(sub->wait(40s), 0) << read_text(dir_.file("sub.out")) << fb.log();
-    const std::string line = received_line();
+    ASSERT_EQ(sub->wait(40s), 0) << sub->output() << fb.log();
+    const std::string line = received_line(*sub);
     const std::string expected =
         "out/commands|cmd-1|Key:device-7 Timestamp:1700000000123 first:1 "
         "dup:a edge:" +
@@ -523,8 +499,8 @@ TEST_F(runtime_translation_e2e, amqp_encoded_header_values_arrive_as_their_utf8_
                                                "bar",
                                                5)}};  // left alone: non_utf8
     ASSERT_NO_FATAL_FAILURE(produce_command(spec));
-    ASSERT_EQ(sub->wait(40s), 0) << read_text(dir_.file("sub.out")) << fb.log();
-    EXPECT_EQ(received_line(),
+    ASSERT_EQ(sub->wait(40s), 0) << sub->output() << fb.log();
+    EXPECT_EQ(received_line(*sub),
               "out/commands|amqp|Timestamp:1700000000456 str8:bar plain:text str32:h\xc3\xa9llo "
               "sym8:sym1 sym32:s2");
     const std::string non_utf8 =
