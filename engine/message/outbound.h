@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -21,7 +22,7 @@ namespace flowbridge {
 /// Records are long-lived slots taken from a record_pool and reused: `headers` keeps its capacity
 /// across uses, so steady state allocates nothing. Owned by one shard thread at a time; it is
 /// handed to the Kafka transport with its batch and comes back on completion.
-struct outbound_kafka_record {
+struct alignas(64) outbound_kafka_record {
     static constexpr std::size_t reserved_headers = 32;
     // Formatted values: the expiry interval (10 digits) and, for CloudEvents CreateOrRemap, a
     // UUID (36) and an RFC 3339 time (24).
@@ -29,17 +30,25 @@ struct outbound_kafka_record {
 
     outbound_kafka_record() : headers(reserved_headers) {}
 
+    // Layout: a shard keeps rate × latency records in flight (thousands), so a record is usually
+    // out of the cache when it is touched again. The first cache line holds what the producer
+    // and the completion path read (docs/performance.md, "Record slots and the cache"); the
+    // translation-only fields follow.
+    mono_ns arrival = 0;
+    delivery_tag tag;
     std::string_view topic;
-    std::string_view key;
-    bool has_key = false;
     std::string_view value;
     std::int64_t timestamp_ms = 0;  // CreateTime (SPEC §3.1)
     partition_id partition;
-    header_list headers;                // views into the source or into `scratch`
-    std::int16_t expiry_header = -1;    // index of `Message Expiry Interval` in headers, or -1
     std::uint32_t bytes = 0;            // accounted_bytes(), computed once by translation
-    mono_ns arrival = 0;
-    delivery_tag tag;
+    // Second line: headers and key.
+    header_list headers;                // views into the source or into `scratch`
+    std::string_view key;
+    bool has_key = false;
+    std::int16_t expiry_header = -1;    // index of `Message Expiry Interval` in headers, or -1
+    // The destination's hand-off order (the Kafka transport numbers records as it produces
+    // them and restores that order after taking them back in an outage).
+    std::uint64_t handoff_seq = 0;
     // The source PUBLISH whose bytes the views point into (a copy of its views, not of bytes).
     mqtt_message source;
     char scratch[scratch_size] = {};
@@ -49,6 +58,22 @@ struct outbound_kafka_record {
         std::size_t n = key.size() + value.size();
         for (const auto& h : headers) n += h.name.size() + h.value.size();
         return n;
+    }
+
+    /// Starts loading, for writing, the cache lines one message's ingress writes: everything
+    /// but `scratch` (written only for expiry and CloudEvents values). A hint, no effect on
+    /// behaviour.
+    void prefetch() const noexcept {
+        constexpr std::size_t hot = offsetof(outbound_kafka_record, scratch);
+        const char* p = reinterpret_cast<const char*>(this);
+        for (std::size_t at = 0; at < hot; at += 64) __builtin_prefetch(p + at, 1, 3);
+    }
+    /// The same for the first `n` header entries. Reads the header pointer: call it once the
+    /// record's own lines are loaded or on their way, so that the misses overlap.
+    void prefetch_headers(std::size_t n) const noexcept {
+        const char* p = reinterpret_cast<const char*>(headers.data());
+        const std::size_t bytes = std::min(n, headers.capacity()) * sizeof(kafka_header);
+        for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at, 1, 3);
     }
 
     /// Prepares the slot for its next message (keeps the header capacity).
@@ -62,6 +87,7 @@ struct outbound_kafka_record {
         bytes = 0;
         arrival = 0;
         tag = {};
+        handoff_seq = 0;
         source = {};
     }
 };

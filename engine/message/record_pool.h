@@ -32,6 +32,20 @@ public:
         return slot;
     }
 
+    /// A free slot as its last user left it, or nullptr: the caller calls reset() before using
+    /// it. For a burst of slots (prefetch them all first, then reset: the cache misses overlap).
+    T* acquire_unreset() noexcept {
+        if (free_.empty()) return nullptr;
+        T* slot = free_.back();
+        free_.pop_back();
+        return slot;
+    }
+
+    /// The slot the i-th next acquire would return (0: the next), or nullptr; for prefetching.
+    const T* peek(std::size_t i) const noexcept {
+        return i < free_.size() ? free_[free_.size() - 1 - i] : nullptr;
+    }
+
     /// Returns a slot acquired from this pool.
     void release(T* slot) noexcept { free_.push_back(slot); }  // capacity reserved: no allocation
 

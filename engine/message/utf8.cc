@@ -2,6 +2,9 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
+#include <cstring>
+
 namespace flowbridge {
 
 bool is_valid_utf8(std::string_view text) noexcept {
@@ -10,15 +13,28 @@ bool is_valid_utf8(std::string_view text) noexcept {
 
 bool is_valid_mqtt_string(std::string_view text) noexcept {
     if (text.size() > 65535) return false;
-    // Most property strings are short ASCII: one plain pass decides them; simdjson's validator
-    // (a call and a dispatch per string) only runs when a byte ≥ 0x80 shows up.
-    bool ascii = true;
-    for (const char c : text) {
-        const auto b = static_cast<unsigned char>(c);
-        if (b == 0) return false;  // MQTT v5 §1.5.4: no encoding of U+0000
-        ascii &= b < 0x80;
+    // Most property strings are short ASCII: one pass, eight bytes at a time, decides them;
+    // simdjson's validator (a call and a dispatch per string) only runs when a byte >= 0x80
+    // shows up. MQTT v5 §1.5.4: no encoding of U+0000 either.
+    constexpr std::uint64_t ones = 0x0101010101010101ull;
+    constexpr std::uint64_t highs = 0x8080808080808080ull;
+    const char* p = text.data();
+    std::size_t n = text.size();
+    std::uint64_t any_high = 0;
+    std::uint64_t any_zero = 0;
+    for (; n >= 8; p += 8, n -= 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p, 8);
+        any_high |= w;
+        any_zero |= (w - ones) & ~w & highs;  // non-zero exactly when some byte of w is 0
     }
-    return ascii || is_valid_utf8(text);
+    for (; n > 0; ++p, --n) {
+        const auto b = static_cast<unsigned char>(*p);
+        any_high |= b;
+        any_zero |= b == 0 ? highs : 0;
+    }
+    if (any_zero != 0) return false;
+    return (any_high & highs) == 0 || is_valid_utf8(text);
 }
 
 }  // namespace flowbridge

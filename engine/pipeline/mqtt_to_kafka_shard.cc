@@ -4,6 +4,11 @@
 
 namespace flowbridge {
 
+namespace {
+// Header entries prefetched per slot: the five MQTT property headers and a few user properties.
+constexpr std::size_t prefetched_headers = 8;
+}  // namespace
+
 mqtt_to_kafka_shard::mqtt_to_kafka_shard(const mqtt_to_kafka_chain_settings& settings,
                                          const clock& time,
                                          const std::atomic<std::int32_t>& partition_count,
@@ -67,24 +72,39 @@ std::size_t mqtt_to_kafka_shard::ingress_poll(mono_ns now) noexcept {
 
     // Take as many free slots as the burst allows; none free means the in-flight bound is
     // reached and the source is not read (back-pressure, SPEC §4).
+    // The slots are usually out of the cache (a shard keeps rate × latency records in flight):
+    // start loading all of them before touching any, so that their misses overlap instead of
+    // stalling the thread one after another (docs/performance.md, "Record slots and the cache").
     burst_.clear();
     while (burst_.size() < options_.burst) {
-        outbound_kafka_record* slot = pool_.acquire();
+        outbound_kafka_record* slot = pool_.acquire_unreset();
         if (slot == nullptr) break;
+        slot->prefetch();
         burst_.push_back(slot);
+    }
+    for (outbound_kafka_record* slot : burst_) {
+        slot->reset();
+        slot->prefetch_headers(prefetched_headers);
     }
     // Called even with no free slot: the source's receive() also drives its connection (keep-
     // alive, acknowledgement writes), which must go on while the in-flight bound holds intake.
     const std::size_t got = source_.receive(burst_, now);
     for (std::size_t i = got; i < burst_.size(); ++i) pool_.release(burst_[i]);
     if (got == 0) return work;
-    in_flight_.fetch_add(got, std::memory_order_acq_rel);
+    in_flight_.store(in_flight_.load(std::memory_order_relaxed) + got, std::memory_order_release);
 
     if (to_worker_) {
         // Cannot fail: the ring holds every slot of the pool.
         to_worker_->push_batch(std::span<outbound_kafka_record* const>(burst_.data(), got));
     } else {
         for (std::size_t i = 0; i < got; ++i) chain_.process(burst_[i], now);
+    }
+    // The slots the next burst will take (unless completions push others first): their lines
+    // arrive while this burst is produced and delivery reports are served.
+    for (std::size_t i = 0; i < options_.burst; ++i) {
+        const outbound_kafka_record* next = pool_.peek(i);
+        if (next == nullptr) break;
+        next->prefetch();
     }
     return work + got;
 }
@@ -119,8 +139,10 @@ void mqtt_to_kafka_shard::complete(outbound_kafka_record* record, completion how
 void mqtt_to_kafka_shard::finish(outbound_kafka_record* record, completion how) noexcept {
     source_.complete(record->tag, how);
     pool_.release(record);
-    completed_.fetch_add(1, std::memory_order_acq_rel);
-    in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+    // Single writer (this thread): a load and a store each, no locked read-modify-write per
+    // message. Release: a reader that sees in_flight() == 0 sees the completion's effects.
+    completed_.store(completed_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    in_flight_.store(in_flight_.load(std::memory_order_relaxed) - 1, std::memory_order_release);
 }
 
 std::size_t mqtt_to_kafka_shard::stop(std::chrono::milliseconds deadline) {

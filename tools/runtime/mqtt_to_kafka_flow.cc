@@ -59,6 +59,20 @@ struct shard_unit {
     metered_sink sink;
     metrics::histogram* latency = nullptr;
     const clock* time = nullptr;
+    // Shard thread only (completion callback): the clock read once per producer poll (a clock
+    // read per record cost 3 % of the shard thread at line rate), at least every 64 records.
+    std::uint64_t seen_polls = ~std::uint64_t{0};
+    std::uint32_t since_clock = 0;
+    mono_ns completed_at = 0;
+    mono_ns completion_time() noexcept {
+        const std::uint64_t polls = producer->polls();
+        if (polls != seen_polls || ++since_clock >= 64) {
+            seen_polls = polls;
+            since_clock = 0;
+            completed_at = time->now();
+        }
+        return completed_at;
+    }
     // Shard thread only (completion callback): rate limit of failure logs.
     std::uint64_t failures_logged = 0;
     std::chrono::steady_clock::time_point last_failure_log{};
@@ -70,7 +84,7 @@ struct shard_unit {
         auto* u = static_cast<shard_unit*>(self);
         if (how == completion::failed) u->log_failure(error);
         if (how == completion::delivered) {
-            u->latency->observe(u->time->now() - record->arrival, u->index);
+            u->latency->observe_exclusive(u->completion_time() - record->arrival, u->index);
         }
         // The shard exists whenever the producer has records (they came through it).
         u->shard->destination_completed(record, how);

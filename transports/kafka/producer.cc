@@ -28,6 +28,12 @@ const property_list producer_forced = {
 
 using clock_type = std::chrono::steady_clock;
 
+// The per-record counters have one writer (the thread that owns the producer): a load and a
+// store, not a locked read-modify-write per record.
+inline void bump(std::atomic<std::uint64_t>& c) noexcept {
+    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 std::unique_ptr<kafka_producer> kafka_producer::create(producer_options options,
@@ -58,9 +64,7 @@ std::unique_ptr<kafka_producer> kafka_producer::create(producer_options options,
     const std::size_t slots = std::max<std::size_t>(options.max_in_flight, 1);
     p->parked_.reserve(slots);
     p->resuming_.reserve(slots);
-    p->tickets_.resize(slots);
-    p->free_tickets_.reserve(slots);
-    for (auto& t : p->tickets_) p->free_tickets_.push_back(&t);
+    p->reports_.reserve(slots);
     rd_kafka_conf_set_opaque(conf.get(), p.get());
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &kafka_producer::on_delivery);
     rd_kafka_conf_set_error_cb(conf.get(), &kafka_producer::on_error);
@@ -298,9 +302,9 @@ void kafka_producer::produce_one(topic_state& topic, outbound_kafka_record* reco
     }
     vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
     vu[n++].u.i64 = record->timestamp_ms;  // 0: librdkafka stamps the current time
-    ticket* t = take_ticket(record);
+    record->handoff_seq = ++next_seq_;
     vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
-    vu[n++].u.ptr = t;
+    vu[n++].u.ptr = record;
     // Headers: an application-owned list (VTYPE_HEADERS) rather than VTYPE_HEADER pairs: names
     // are views (not NUL-terminated), and on any produce error the list stays ours to free, so
     // no librdkafka error path can free it twice.
@@ -319,7 +323,7 @@ void kafka_producer::produce_one(topic_state& topic, outbound_kafka_record* reco
         rd_kafka_error_t* error = rd_kafka_produceva(rk_, vu, n);
         if (!error) {
             ++in_flight_;
-            counters_.produced.fetch_add(1, std::memory_order_relaxed);
+            bump(counters_.produced);
             return;
         }
         const auto code = rd_kafka_error_code(error);
@@ -328,11 +332,10 @@ void kafka_producer::produce_one(topic_state& topic, outbound_kafka_record* reco
             // Back-pressure, never a drop: serve delivery reports (completions free queue
             // space) and try again. librdkafka's message.timeout.ms bounds the wait.
             counters_.queue_full_waits.fetch_add(1, std::memory_order_relaxed);
-            rd_kafka_poll(rk_, 10);
+            serve(10);
             continue;
         }
         if (headers) rd_kafka_headers_destroy(headers);
-        free_tickets_.push_back(t);
         if (code == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
             code == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
             request_metadata_refresh();
@@ -344,7 +347,7 @@ void kafka_producer::produce_one(topic_state& topic, outbound_kafka_record* reco
 
 void kafka_producer::complete(outbound_kafka_record* record, int err) noexcept {
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        counters_.delivered.fetch_add(1, std::memory_order_relaxed);
+        bump(counters_.delivered);
         on_complete_(context_, record, completion::delivered, delivery_error{});
         return;
     }
@@ -356,21 +359,45 @@ void kafka_producer::complete(outbound_kafka_record* record, int err) noexcept {
 
 void kafka_producer::on_delivery(rd_kafka_s* /*rk*/, const rd_kafka_message_s* message,
                                  void* opaque) {
-    auto* self = static_cast<kafka_producer*>(opaque);
-    auto* t = static_cast<ticket*>(message->_private);
-    outbound_kafka_record* record = t->record;
-    const std::uint64_t seq = t->seq;
-    self->free_tickets_.push_back(t);  // never beyond its reserve: one entry per ticket
-    --self->in_flight_;
-    if (message->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE && self->parking_ && !self->closed_) {
-        // Purged back at the start of an outage (never sent): parked, to be re-evaluated and
-        // produced again later, in the order it was first produced (start_parking sorts).
-        self->park(record, seq);
-        return;
+    // Only noted here: the record is touched after rd_kafka_poll returns, in handle_reports(),
+    // where a burst of records is prefetched first (a record waited latencyMs and more since it
+    // was produced: it is rarely still in the cache). The record and the bytes librdkafka
+    // pointed at stay alive until then; librdkafka frees its own copy after this returns.
+    static_cast<kafka_producer*>(opaque)->reports_.push_back(
+        {static_cast<outbound_kafka_record*>(message->_private), static_cast<int>(message->err)});
+}
+
+std::size_t kafka_producer::serve(int timeout_ms) noexcept {
+    ++polls_;
+    const auto n = static_cast<std::size_t>(rd_kafka_poll(rk_, timeout_ms));
+    handle_reports();
+    return n;
+}
+
+void kafka_producer::handle_reports() noexcept {
+    // Never nested: a completion that leads to a poll (none does today) leaves its reports to
+    // this loop, which re-reads the size.
+    if (handling_reports_) return;
+    handling_reports_ = true;
+    constexpr std::size_t ahead = 8;  // records loaded ahead of the one being completed
+    for (std::size_t i = 0; i < reports_.size() && i < ahead; ++i)
+        __builtin_prefetch(reports_[i].record, 1, 3);
+    for (std::size_t i = 0; i < reports_.size(); ++i) {
+        if (i + ahead < reports_.size()) __builtin_prefetch(reports_[i + ahead].record, 1, 3);
+        const report r = reports_[i];
+        --in_flight_;
+        if (r.err == RD_KAFKA_RESP_ERR__PURGE_QUEUE && parking_ && !closed_) {
+            // Purged back at the start of an outage (never sent): parked, to be re-evaluated
+            // and produced again later, in the order it was first produced (resume sorts).
+            park(r.record, r.record->handoff_seq);
+            continue;
+        }
+        // Anything but NO_ERROR — including _MSG_TIMED_OUT, a message librdkafka gave up on —
+        // is a failure: it was not acknowledged at the configured acks level (SPEC §4).
+        complete(r.record, r.err);
     }
-    // Anything but NO_ERROR — including _MSG_TIMED_OUT, a message librdkafka gave up on —
-    // is a failure: it was not acknowledged at the configured acks level (SPEC §4).
-    self->complete(record, message->err);
+    reports_.clear();
+    handling_reports_ = false;
 }
 
 void kafka_producer::on_error(rd_kafka_s* /*rk*/, int err, const char* reason, void* opaque) {
@@ -417,29 +444,15 @@ std::uint64_t kafka_producer::oauth_token_failures() const noexcept {
 std::string kafka_producer::oauth_last_failure() const { return oauth_->last_failure(); }
 
 std::size_t kafka_producer::poll() noexcept {
-    const auto n = static_cast<std::size_t>(rd_kafka_poll(rk_, 0));
+    const std::size_t n = serve(0);
     check_outage();
     return n;
 }
 
 std::size_t kafka_producer::poll(std::chrono::milliseconds wait) noexcept {
-    const auto n = static_cast<std::size_t>(rd_kafka_poll(rk_, static_cast<int>(wait.count())));
+    const std::size_t n = serve(static_cast<int>(wait.count()));
     check_outage();
     return n;
-}
-
-kafka_producer::ticket* kafka_producer::take_ticket(outbound_kafka_record* record) noexcept {
-    if (free_tickets_.empty()) {
-        // More records in flight than max_in_flight (a direct user, not a shard): grow once.
-        tickets_.emplace_back();
-        free_tickets_.reserve(tickets_.size());
-        free_tickets_.push_back(&tickets_.back());
-    }
-    ticket* t = free_tickets_.back();
-    free_tickets_.pop_back();
-    t->record = record;
-    t->seq = ++next_seq_;
-    return t;
 }
 
 void kafka_producer::park(outbound_kafka_record* record, std::uint64_t seq) noexcept {
@@ -479,7 +492,7 @@ void kafka_producer::start_parking() noexcept {
         counters_.purges.fetch_add(1, std::memory_order_relaxed);
         // Serve those reports now (the blocking purge has queued them all): the records are
         // parked at once, with the sequence they were first produced with.
-        for (int i = 0; i < 10000 && rd_kafka_poll(rk_, 0) > 0; ++i) {
+        for (int i = 0; i < 10000 && serve(0) > 0; ++i) {
         }
     }
     request_metadata_refresh();
@@ -554,10 +567,13 @@ void kafka_producer::fail_parked() noexcept {
 
 std::size_t kafka_producer::flush(std::chrono::milliseconds timeout) noexcept {
     const auto deadline = clock_type::now() + timeout;
-    // rd_kafka_flush() serves the delivery reports on this thread.
+    // rd_kafka_flush() serves the delivery reports on this thread (its callbacks note them;
+    // handled right after).
+    ++polls_;
     rd_kafka_flush(rk_, static_cast<int>(timeout.count()));
-    while (in_flight_ > 0 && clock_type::now() < deadline) rd_kafka_poll(rk_, 10);
-    rd_kafka_poll(rk_, 0);
+    handle_reports();
+    while (in_flight_ > 0 && clock_type::now() < deadline) serve(10);
+    serve(0);
     return in_flight_ + parked_.size();
 }
 
@@ -573,7 +589,7 @@ void kafka_producer::close(std::chrono::milliseconds timeout) noexcept {
     // Whatever is left is failed (retriable): _PURGE_QUEUE / _PURGE_INFLIGHT reports.
     rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     const auto deadline = clock_type::now() + std::chrono::seconds(5);
-    while (in_flight_ > 0 && clock_type::now() < deadline) rd_kafka_poll(rk_, 10);
+    while (in_flight_ > 0 && clock_type::now() < deadline) serve(10);
 }
 
 void complete_to_shard(void* shard, outbound_kafka_record* record, completion how,

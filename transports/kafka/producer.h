@@ -4,7 +4,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -154,7 +153,7 @@ public:
 
     // batch_sink: produces the batch; on a full queue serves delivery reports and retries.
     void deliver(partition_id partition, std::span<outbound_kafka_record*> batch) noexcept override;
-    // destination_service: serves delivery reports (rd_kafka_poll(rk, 0)).
+    // destination_service: serves delivery reports (rd_kafka_poll(rk, 0), then the reports).
     std::size_t poll() noexcept override;
     /// The same, blocking up to `wait` for the first event (an idle worker, a drain).
     std::size_t poll(std::chrono::milliseconds wait) noexcept;
@@ -167,6 +166,11 @@ public:
     /// is left, so that every record has its completion. Idempotent; the destructor calls it
     /// with a zero timeout.
     void close(std::chrono::milliseconds timeout) noexcept;
+
+    /// How many times this producer served delivery reports (poll, flush): callers of the
+    /// completion callback use it to read their clock once per poll instead of per record.
+    /// Worker thread.
+    std::uint64_t polls() const noexcept { return polls_; }
 
     /// Records given to deliver() and not yet completed (in librdkafka or parked).
     std::size_t in_flight() const noexcept { return in_flight_ + parked_.size(); }
@@ -199,17 +203,18 @@ private:
     void start_parking() noexcept;
     void resume_parked() noexcept;
     void fail_parked() noexcept;
-    // A record inside librdkafka: its per-message opaque. `seq` is the order records were
-    // handed to librdkafka (purge reports do not come back in that order).
-    struct ticket {
-        outbound_kafka_record* record = nullptr;
-        std::uint64_t seq = 0;
-    };
     struct parked_record {
         outbound_kafka_record* record;
         std::uint64_t seq;
     };
-    ticket* take_ticket(outbound_kafka_record* record) noexcept;
+    // A delivery report taken from librdkafka's callback, handled after rd_kafka_poll returns
+    // (serve()): the records of a burst of reports are prefetched before they are touched.
+    struct report {
+        outbound_kafka_record* record;
+        int err;
+    };
+    std::size_t serve(int timeout_ms) noexcept;  // rd_kafka_poll + handle_reports
+    void handle_reports() noexcept;
     void park(outbound_kafka_record* record, std::uint64_t seq) noexcept;
     static void on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
     static void on_error(rd_kafka_s* rk, int err, const char* reason, void* opaque);
@@ -223,6 +228,7 @@ private:
     completion_callback on_complete_ = nullptr;
     void* context_ = nullptr;
     std::size_t in_flight_ = 0;  // worker thread: records inside librdkafka
+    std::uint64_t polls_ = 0;    // worker thread: see polls()
     bool closed_ = false;
 
     // Outage state. Worker thread unless atomic.
@@ -230,8 +236,8 @@ private:
     handoff_callback on_handoff_ = nullptr;
     bool parking_ = false;
     bool outage_event_ = false;                      // _ALL_BROKERS_DOWN seen (worker thread)
-    std::deque<ticket> tickets_;                     // stable addresses; max_in_flight at create()
-    std::vector<ticket*> free_tickets_;
+    std::vector<report> reports_;                    // reserved for max_in_flight at create()
+    bool handling_reports_ = false;
     std::uint64_t next_seq_ = 0;
     std::vector<parked_record> parked_;              // sorted by seq when parking starts
     std::vector<parked_record> resuming_;            // parked_'s spare while re-producing

@@ -25,6 +25,39 @@ TEST(record_pool, hands_out_each_slot_once_until_released) {
     EXPECT_EQ(pool.acquire(), *seen.begin());
 }
 
+TEST(record_pool, peek_shows_the_slots_the_next_acquires_return_in_order) {
+    record_pool<outbound_kafka_record> pool(3);
+    const outbound_kafka_record* first = pool.peek(0);
+    const outbound_kafka_record* second = pool.peek(1);
+    const outbound_kafka_record* third = pool.peek(2);
+    EXPECT_EQ(pool.peek(3), nullptr);
+    EXPECT_EQ(pool.acquire_unreset(), first);
+    EXPECT_EQ(pool.peek(0), second);
+    EXPECT_EQ(pool.acquire(), second);
+    EXPECT_EQ(pool.acquire_unreset(), third);
+    EXPECT_EQ(pool.peek(0), nullptr);
+    EXPECT_EQ(pool.acquire_unreset(), nullptr);  // exhausted, like acquire()
+    EXPECT_EQ(pool.in_flight(), 3u);
+}
+
+TEST(record_pool, acquire_unreset_leaves_the_slot_for_the_caller_to_reset) {
+    record_pool<outbound_kafka_record> pool(1);
+    auto* r = pool.acquire();
+    r->has_key = true;
+    r->headers.push_back({"n", "v"});
+    r->handoff_seq = 7;
+    pool.release(r);
+    r = pool.acquire_unreset();
+    EXPECT_TRUE(r->has_key);  // as its last user left it
+    r->prefetch();            // hints only: no visible effect
+    r->prefetch_headers(8);
+    EXPECT_EQ(r->headers.size(), 1u);
+    r->reset();
+    EXPECT_FALSE(r->has_key);
+    EXPECT_TRUE(r->headers.empty());
+    EXPECT_EQ(r->handoff_seq, 0u);
+}
+
 TEST(record_pool, acquired_slot_is_reset_but_keeps_header_capacity) {
     record_pool<outbound_kafka_record> pool(1);
     auto* r = pool.acquire();

@@ -137,5 +137,36 @@ TEST(metrics_concurrency, scrapes_during_writes_see_monotonic_consistent_series)
     EXPECT_GE(scrapes.load(), min_scrapes);
 }
 
+// One writer per shard (each shard thread observes into its own cells), a reader scraping
+// meanwhile: no update is lost.
+TEST(metrics_concurrency, histogram_observe_exclusive_one_writer_per_shard_loses_nothing) {
+    const std::array<std::int64_t, 2> bounds{100, 1000};
+    histogram h(bounds, 1.0, 2);
+    constexpr int per_writer = 200000;
+    std::atomic<bool> done{false};
+    std::thread reader([&] {
+        std::uint64_t last = 0;
+        while (!done.load()) {
+            const auto s = h.read();
+            EXPECT_GE(s.count, last);  // never goes back
+            last = s.count;
+        }
+    });
+    std::vector<std::thread> writers;
+    for (std::size_t shard = 0; shard < 2; ++shard) {
+        writers.emplace_back([&h, shard] {
+            for (int i = 0; i < per_writer; ++i) h.observe_exclusive(i % 2000, shard);
+        });
+    }
+    for (auto& w : writers) w.join();
+    done.store(true);
+    reader.join();
+    const auto s = h.read();
+    EXPECT_EQ(s.count, 2u * per_writer);
+    // Per writer: 0..1999 repeated 100 times.
+    EXPECT_EQ(s.buckets, (std::vector<std::uint64_t>{2 * 101 * 100, 2 * 900 * 100, 2 * 999 * 100}));
+    EXPECT_EQ(s.sum, 2 * 100 * (1999 * 2000 / 2));
+}
+
 }  // namespace
 }  // namespace flowbridge::metrics

@@ -242,6 +242,23 @@ TEST(metrics_histogram, shards_are_summed) {
     EXPECT_EQ(s.sum, 13);
 }
 
+TEST(metrics_histogram, observe_exclusive_counts_like_observe) {
+    const std::array<std::int64_t, 3> bounds{10, 20, 30};
+    histogram shared(bounds, 1.0, 2);
+    histogram owned(bounds, 1.0, 2);
+    for (std::int64_t v : {-5, 10, 11, 20, 30, 31, 1000}) {
+        shared.observe(v, 1);
+        owned.observe_exclusive(v, 1);
+    }
+    const auto a = shared.read();
+    const auto b = owned.read();
+    EXPECT_EQ(b.buckets, a.buckets);
+    EXPECT_EQ(b.buckets, (std::vector<std::uint64_t>{2, 2, 1, 2}));
+    EXPECT_EQ(b.sum, a.sum);
+    EXPECT_EQ(b.sum, 1097);
+    EXPECT_EQ(b.count, 7u);
+}
+
 TEST(metrics_histogram, bound_helpers) {
     EXPECT_EQ(exponential_bounds(1, 2, 5), (std::vector<std::int64_t>{1, 2, 4, 8, 16}));
     EXPECT_EQ(exponential_bounds(1, 1.5, 4), (std::vector<std::int64_t>{1, 2, 3, 4}))
