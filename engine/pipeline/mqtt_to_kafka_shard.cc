@@ -1,5 +1,7 @@
 #include "engine/pipeline/mqtt_to_kafka_shard.h"
 
+#include <algorithm>
+#include <limits>
 #include <thread>
 
 namespace flowbridge {
@@ -39,9 +41,13 @@ mqtt_to_kafka_shard::~mqtt_to_kafka_shard() {
 std::vector<pipeline::pin_report> mqtt_to_kafka_shard::start() {
     std::vector<pipeline::pin_report> reports;
     pipeline::shard_thread_options ingress{options_.ingress_cpu, pipeline::unavailable_cpu_policy::wrap,
-                                           options_.name + "-in", {}};
+                                           options_.name + "-in", options_.idle};
     if (options_.topo == pipeline::topology::fused) {
         ingress.name = options_.name;
+        if (options_.idle.wait != nullptr) {
+            ingress.idle.wait = &mqtt_to_kafka_shard::idle_wait;
+            ingress.idle.wait_context = this;
+        }
         threads_.emplace_back();
         reports.push_back(threads_.back().start(ingress, [this] {
             const mono_ns now = clock_.now();
@@ -49,8 +55,12 @@ std::vector<pipeline::pin_report> mqtt_to_kafka_shard::start() {
         }));
         return reports;
     }
+    // Split: each side polls a ring the other fills, which no descriptor announces: they sleep.
+    pipeline::idle_options split_idle = options_.idle;
+    split_idle.wait = nullptr;
+    ingress.idle = split_idle;
     pipeline::shard_thread_options worker{options_.worker_cpu, pipeline::unavailable_cpu_policy::wrap,
-                                          options_.name + "-wk", {}};
+                                          options_.name + "-wk", split_idle};
     threads_.emplace_back();
     reports.push_back(threads_.back().start(worker, [this] { return worker_poll(clock_.now()); }));
     threads_.emplace_back();
@@ -125,6 +135,19 @@ std::size_t mqtt_to_kafka_shard::worker_poll(mono_ns now) noexcept {
         chain_.poll(now);
     }
     return work;
+}
+
+void mqtt_to_kafka_shard::idle_wait(void* self, std::chrono::microseconds max) noexcept {
+    auto* shard = static_cast<mqtt_to_kafka_shard*>(self);
+    const mono_ns deadline = shard->chain_.next_deadline();
+    if (deadline != std::numeric_limits<mono_ns>::max()) {
+        const mono_ns left = deadline - shard->clock_.now();
+        if (left <= 0) return;  // a batch is due: poll at once
+        max = std::min(max, std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::nanoseconds(left)) +
+                                std::chrono::microseconds(1));
+    }
+    shard->options_.idle.wait(shard->options_.idle.wait_context, max);
 }
 
 void mqtt_to_kafka_shard::complete(outbound_kafka_record* record, completion how) noexcept {

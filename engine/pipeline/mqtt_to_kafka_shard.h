@@ -57,6 +57,10 @@ struct mqtt_to_kafka_shard_options {
     /// Messages taken from the source per poll (one clock read per burst).
     std::size_t burst = 64;
     std::string name = "fb-s0";
+    /// Back-off of the shard thread(s) when they find no work. With a `wait` hook (the runtime
+    /// blocks on the MQTT loop, which also watches the Kafka client's wakeup descriptor), the
+    /// fused thread never blocks past the batcher's next deadline.
+    pipeline::idle_options idle;
 };
 
 /// One MQTT → Kafka shard: an ingress_source, the stage chain and a destination, on one pinned
@@ -110,6 +114,8 @@ private:
     std::size_t worker_poll(mono_ns now) noexcept;   // worker thread
     void complete(outbound_kafka_record* record, completion how) noexcept override;  // worker
     void finish(outbound_kafka_record* record, completion how) noexcept;             // ingress
+    // Fused thread's idle wait: options_.idle.wait, bounded by the batcher's next deadline.
+    static void idle_wait(void* self, std::chrono::microseconds max) noexcept;
 
     const clock& clock_;
     ingress_source& source_;

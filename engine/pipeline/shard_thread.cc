@@ -94,6 +94,10 @@ idle_backoff::step idle_backoff::idle() noexcept {
         std::this_thread::yield();
         return step::yield;
     }
+    if (options_.wait != nullptr) {
+        options_.wait(options_.wait_context, options_.wait_max);
+        return step::wait;
+    }
     std::this_thread::sleep_for(options_.sleep);
     return step::sleep;
 }

@@ -73,13 +73,23 @@ struct idle_options {
     /// the price is at most this (plus the kernel's timer slack, 50 µs by default) of extra latency
     /// for the first message after a quiet period, and the same bound on noticing a stop request.
     std::chrono::microseconds sleep{100};
+    /// Instead of sleeping: a wait the owner provides — blocking on its sockets and wakeup
+    /// descriptors until one is ready, or `wait_max` passed — so that an idle shard costs no CPU
+    /// and wakes as soon as work arrives (docs/architecture.md, "Idle shards"). Called on the
+    /// thread, with `wait_context`. nullptr: sleep as above.
+    using wait_fn = void (*)(void* context, std::chrono::microseconds max) noexcept;
+    wait_fn wait = nullptr;
+    void* wait_context = nullptr;
+    /// The longest single wait: also how long a stop request or a flag set by another thread
+    /// (which do not wake the wait) may go unnoticed.
+    std::chrono::microseconds wait_max{10000};
 };
 
 /// Spin, then yield, then sleep: the back-off of a polling thread that found nothing to do.
 /// Owned and used by one thread; not thread-safe.
 class idle_backoff {
 public:
-    enum class step : std::uint8_t { spin, yield, sleep };
+    enum class step : std::uint8_t { spin, yield, sleep, wait };
 
     explicit idle_backoff(idle_options options = {}) noexcept : options_(options) {}
 

@@ -90,6 +90,16 @@ struct shard_unit {
         u->shard->destination_completed(record, how);
     }
 
+    // The shard thread's idle wait: blocks on the MQTT loop — its sockets, its timers and the
+    // producer's wakeup descriptor — until one is ready or `max` passed.
+    static void idle_wait(void* self, std::chrono::microseconds max) noexcept {
+        try {
+            static_cast<shard_unit*>(self)->loop->run_one_for(max);
+        } catch (...) {
+            // A handler of this transport never throws (see mqtt_ingress::receive).
+        }
+    }
+
     // SPEC §3.3: a record parked during a Kafka outage is re-evaluated before it is produced.
     static bool on_handoff(void* self, outbound_kafka_record* record) noexcept {
         return static_cast<shard_unit*>(self)->shard->destination_handoff(record);
@@ -319,6 +329,16 @@ class mqtt_to_kafka_flow final : public flow {
                                                       plan_.sessions[u->index].receive_maximum);
             o.name = "fb-" + std::to_string(u->index) + "-" +
                      plan_.name.substr(plan_.name.find('/') + 1).substr(0, 8);
+            // Idle: block on the MQTT loop, which also watches the producer's wakeup pipe, so an
+            // idle shard costs no CPU and wakes for a PUBLISH or a delivery report at once.
+            if (u->loop->watch(u->producer->wakeup_fd())) {
+                o.idle.wait = &shard_unit::idle_wait;
+                o.idle.wait_context = u.get();
+            } else {
+                log_.warn("runtime", plan_.name,
+                          u->label + ": cannot watch the Kafka client's wakeup pipe; the idle shard "
+                                     "thread polls instead of blocking");
+            }
             u->sink.next = u->producer.get();
             u->sink.records = batch_records_.get();
             u->sink.bytes = batch_bytes_.get();

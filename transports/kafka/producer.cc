@@ -1,6 +1,8 @@
 #include "transports/kafka/producer.h"
 
+#include <fcntl.h>
 #include <librdkafka/rdkafka.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -113,7 +115,26 @@ kafka_producer::~kafka_producer() {
     }
     // No token listener may run into a destroyed handle.
     oauth_->detach();
+    if (rk_ && wakeup_write_ >= 0) {
+        rd_kafka_queue_t* main = rd_kafka_queue_get_main(rk_);
+        rd_kafka_queue_io_event_enable(main, -1, nullptr, 0);  // no more writes to the pipe
+        rd_kafka_queue_destroy(main);
+    }
     if (rk_) rd_kafka_destroy(rk_);
+    if (wakeup_write_ >= 0) ::close(wakeup_write_);
+    if (wakeup_read_ >= 0) ::close(wakeup_read_);
+}
+
+int kafka_producer::wakeup_fd() noexcept {
+    if (wakeup_read_ >= 0 || !rk_) return wakeup_read_;
+    int fds[2];
+    if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return -1;
+    wakeup_read_ = fds[0];
+    wakeup_write_ = fds[1];
+    rd_kafka_queue_t* main = rd_kafka_queue_get_main(rk_);
+    rd_kafka_queue_io_event_enable(main, wakeup_write_, "1", 1);
+    rd_kafka_queue_destroy(main);
+    return wakeup_read_;
 }
 
 kafka_producer::topic_state* kafka_producer::find_topic(std::string_view name) noexcept {

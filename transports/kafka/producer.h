@@ -167,6 +167,13 @@ public:
     /// with a zero timeout.
     void close(std::chrono::milliseconds timeout) noexcept;
 
+    /// A descriptor that becomes readable when librdkafka has something for poll() (delivery
+    /// reports, errors): librdkafka writes a byte to a pipe when its queue goes from empty to
+    /// non-empty. An idle worker blocks on it (with its sockets) instead of polling; the reader
+    /// drains it. Created on the first call; -1 if the pipe cannot be made. Owned by the
+    /// producer, valid for its life; control thread, before the worker starts.
+    int wakeup_fd() noexcept;
+
     /// How many times this producer served delivery reports (poll, flush): callers of the
     /// completion callback use it to read their clock once per poll instead of per record.
     /// Worker thread.
@@ -229,6 +236,8 @@ private:
     void* context_ = nullptr;
     std::size_t in_flight_ = 0;  // worker thread: records inside librdkafka
     std::uint64_t polls_ = 0;    // worker thread: see polls()
+    int wakeup_read_ = -1;       // wakeup_fd(); both ends closed by the destructor
+    int wakeup_write_ = -1;
     bool closed_ = false;
 
     // Outage state. Worker thread unless atomic.

@@ -28,6 +28,12 @@ public:
     /// Runs handlers for `duration`.
     std::size_t run_for(std::chrono::nanoseconds duration);
 
+    /// Watches `fd`, a descriptor another component writes to when it has work for this thread
+    /// (the Kafka producer's wakeup pipe): run_one_for() returns once it is readable, and its
+    /// bytes are drained. The loop keeps a duplicate of `fd` until it is destroyed (or reads end
+    /// of file). False when `fd` cannot be watched; nothing changes then.
+    bool watch(int fd);
+
     struct impl;  // defined where Asio is included (transports/mqtt/session.cc)
     impl& internals() noexcept { return *impl_; }
 

@@ -6,6 +6,8 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -14,6 +16,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -41,6 +44,23 @@ struct event_loop::impl {
     // operation on the shard thread's hot path, ~2 % of it at line rate).
     asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
     asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
+    // Destroyed before `io`: their pending waits are cancelled and never run.
+    std::vector<std::unique_ptr<asio::posix::stream_descriptor>> watched;
+
+    static void arm(asio::posix::stream_descriptor* d) {
+        d->async_wait(asio::posix::stream_descriptor::wait_read, [d](const error_code& e) {
+            if (e) return;  // cancelled: the loop is going away
+            char buf[256];
+            for (;;) {
+                const ssize_t n = ::read(d->native_handle(), buf, sizeof buf);
+                if (n > 0) continue;
+                if (n == 0) return;  // the writer is gone: nothing more to watch
+                if (errno == EINTR) continue;
+                break;  // EAGAIN: drained
+            }
+            arm(d);
+        });
+    }
 };
 
 event_loop::event_loop() : impl_(std::make_unique<impl>()) {}
@@ -51,6 +71,21 @@ std::size_t event_loop::run_one_for(std::chrono::nanoseconds timeout) {
 }
 std::size_t event_loop::run_for(std::chrono::nanoseconds duration) {
     return impl_->io.run_for(duration);
+}
+bool event_loop::watch(int fd) {
+    const int own = fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (own < 0) return false;
+    error_code ec;
+    auto d = std::make_unique<asio::posix::stream_descriptor>(impl_->io);
+    d->assign(own, ec);
+    if (!ec) d->non_blocking(true, ec);
+    if (ec) {
+        if (!d->is_open()) ::close(own);
+        return false;
+    }
+    impl::arm(d.get());
+    impl_->watched.push_back(std::move(d));
+    return true;
 }
 
 // --- names ---------------------------------------------------------------------------------------

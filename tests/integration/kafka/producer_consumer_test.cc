@@ -1,4 +1,7 @@
 // Producer → mock cluster (real TCP on 127.0.0.1) → consumer. SPEC §2.1, §3.1, §4.
+#include <poll.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <librdkafka/rdkafka.h>
@@ -70,6 +73,32 @@ TEST(kafka_round_trip, value_key_headers_timestamp_and_explicit_partition_surviv
         }
         EXPECT_EQ(j, list.size());
     }
+}
+
+// An idle shard thread blocks on this descriptor (with its MQTT sockets) instead of polling:
+// it must turn readable when a delivery report is waiting.
+TEST(kafka_round_trip, wakeup_descriptor_turns_readable_when_a_delivery_report_waits) {
+    auto cluster = start_cluster(1);
+    ASSERT_EQ(cluster->create_topic("wake", 1), "");
+    producer_harness h(cluster->bootstrap(), {"wake"});
+    ASSERT_TRUE(h.start());
+    const int fd = h.producer->wakeup_fd();
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(h.producer->wakeup_fd(), fd) << "one pipe per producer";
+    h.producer->poll();  // whatever start-up queued
+    char buf[64];
+    while (::read(fd, buf, sizeof buf) > 0) {
+    }
+    record_store store;
+    record_spec s;
+    s.partition = 0;
+    s.value = "wake-up";
+    h.produce({store.add("wake", s)});
+    pollfd p{fd, POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 20000), 1) << "no wake-up for the delivery report";
+    EXPECT_GT(::read(fd, buf, sizeof buf), 0);
+    ASSERT_TRUE(h.wait_completions(1, 20s));
+    EXPECT_EQ(h.count(completion::delivered), 1u);
 }
 
 class kafka_compression : public ::testing::TestWithParam<const char*> {};

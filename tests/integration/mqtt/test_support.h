@@ -5,6 +5,7 @@
 // wire: PUBACK order, CONNECT contents) and a scripted fake broker (to send malformed input).
 
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <poll.h>
 
 #include <atomic>
@@ -172,7 +173,9 @@ private:
             }
             ssize_t off = 0;
             while (off < n) {
-                const ssize_t w = ::write(to, buf + off, static_cast<std::size_t>(n - off));
+                // MSG_NOSIGNAL: the other side may have closed already (a broker refusing the
+                // CONNECT); a plain write would kill the test process with SIGPIPE.
+                const ssize_t w = ::send(to, buf + off, static_cast<std::size_t>(n - off), MSG_NOSIGNAL);
                 if (w <= 0) break;
                 off += w;
             }
@@ -246,7 +249,7 @@ private:
                 std::lock_guard lock(m_);
                 connects_.push_back(connect);
             }
-            [[maybe_unused]] ssize_t w = ::write(fd, reply_.data(), reply_.size());
+            [[maybe_unused]] ssize_t w = ::send(fd, reply_.data(), reply_.size(), MSG_NOSIGNAL);
             int reason = -1;
             for (;;) {
                 const std::string p = read_packet(fd, pending);

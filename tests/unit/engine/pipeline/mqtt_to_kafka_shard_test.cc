@@ -203,6 +203,67 @@ TEST_P(shard_topologies, expired_messages_are_completed_as_handled_without_reach
     EXPECT_EQ(shard.drops().value(drop_reason::message_expired), 20u);
 }
 
+// The idle wait hook (the runtime blocks on the MQTT loop there): the fused thread calls it
+// instead of sleeping, never with a bound past the batcher's next deadline, so a buffered batch
+// is flushed on time however long the hook may block; the split threads (rings, no descriptor
+// to wait on) never call it.
+struct recording_wait {
+    mqtt_to_kafka_shard* shard = nullptr;
+    std::thread::id caller;
+    bool other_thread = false;
+    std::vector<std::chrono::microseconds> while_buffered;  // nothing handed over yet
+    std::vector<std::chrono::microseconds> after;
+    std::atomic<std::uint64_t> calls{0};
+
+    static void wait(void* self, std::chrono::microseconds max) noexcept {
+        auto* w = static_cast<recording_wait*>(self);
+        if (w->caller == std::thread::id{}) w->caller = std::this_thread::get_id();
+        if (w->caller != std::this_thread::get_id()) w->other_thread = true;
+        (w->shard->counters().handed_off.value() == 0 ? w->while_buffered : w->after).push_back(max);
+        w->calls.fetch_add(1, std::memory_order_release);
+    }
+};
+
+TEST_P(shard_topologies, idle_wait_is_bounded_by_the_next_batch_deadline) {
+    system_clock clock;
+    std::atomic<std::int32_t> partitions{1};
+    synthetic_source source(5);
+    acking_destination dest;
+    mqtt_to_kafka_chain_settings settings = chain_settings();
+    settings.batching = {true, 200, 100000, 1'000'000};  // the 5 messages wait 200 ms
+    recording_wait hook;
+    mqtt_to_kafka_shard_options o = options(64);
+    o.idle.spins = 0;
+    o.idle.yields = 0;
+    o.idle.wait = &recording_wait::wait;
+    o.idle.wait_context = &hook;
+    o.idle.wait_max = std::chrono::seconds(10);
+    mqtt_to_kafka_shard shard(settings, clock, partitions, dest, &dest, source, o);
+    dest.shard = &shard;
+    hook.shard = &shard;
+    shard.start();
+    ASSERT_TRUE(wait_until([&] { return shard.completed() == 5; }));
+    if (GetParam() == pipeline::topology::fused) {
+        // Idle again after the completions: the hook is called with nothing buffered.
+        const std::uint64_t seen = hook.calls.load(std::memory_order_acquire);
+        ASSERT_TRUE(wait_until([&] { return hook.calls.load(std::memory_order_acquire) > seen + 1; }));
+    }
+    EXPECT_EQ(shard.stop(5s), 0u);
+
+    if (GetParam() == pipeline::topology::split) {
+        EXPECT_EQ(hook.calls.load(), 0u) << "the split threads sleep; they have nothing to block on";
+        return;
+    }
+    EXPECT_FALSE(hook.other_thread);
+    ASSERT_FALSE(hook.while_buffered.empty()) << "the thread idled while the batch waited";
+    for (const auto max : hook.while_buffered) {
+        EXPECT_LE(max, std::chrono::microseconds(200'001)) << "never past the batch's deadline";
+    }
+    ASSERT_FALSE(hook.after.empty());
+    EXPECT_EQ(hook.after.back(), std::chrono::seconds(10)) << "nothing buffered: wait_max";
+    EXPECT_EQ(source.completions.size(), 5u);
+}
+
 INSTANTIATE_TEST_SUITE_P(topology, shard_topologies,
                          ::testing::Values(pipeline::topology::fused, pipeline::topology::split),
                          [](const auto& info) {

@@ -228,6 +228,26 @@ TEST(idle_backoff, spins_then_yields_then_sleeps_and_work_resets_it) {
     EXPECT_EQ(backoff.idle(), step::spin);
 }
 
+TEST(idle_backoff, a_wait_hook_replaces_the_sleep_and_gets_wait_max) {
+    struct hook {
+        std::vector<std::chrono::microseconds> calls;
+        static void wait(void* self, std::chrono::microseconds max) noexcept {
+            static_cast<hook*>(self)->calls.push_back(max);
+        }
+    } h;
+    idle_options o{.spins = 1, .yields = 1, .sleep = 1us};
+    o.wait = &hook::wait;
+    o.wait_context = &h;
+    o.wait_max = 7ms;
+    idle_backoff backoff(o);
+    using step = idle_backoff::step;
+    const std::vector<step> expected{step::spin, step::yield, step::wait, step::wait};
+    std::vector<step> got;
+    for (std::size_t i = 0; i < expected.size(); ++i) got.push_back(backoff.idle());
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(h.calls, (std::vector<std::chrono::microseconds>{7ms, 7ms}));
+}
+
 TEST(pin_status, has_names_for_logging) {
     EXPECT_EQ(to_string(pin_status::pinned_elsewhere), "pinned_elsewhere");
     EXPECT_EQ(to_string(pin_status::not_pinned_unavailable), "not_pinned_unavailable");
