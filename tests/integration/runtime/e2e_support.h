@@ -310,6 +310,20 @@ protected:
     temp_dir dir_;
 };
 
+/// Produces the records "cmd-FIRST" … "cmd-LAST" to `topic` partition `partition` with kcat (one
+/// file per record, so the values need no separator).
+inline void produce_commands(const temp_dir& dir, const std::string& bootstrap,
+                             const std::string& topic, int partition, int first, int last) {
+    std::vector<std::string> argv = {"/usr/bin/kcat", "-P", "-b", bootstrap, "-t", topic, "-p",
+                                     std::to_string(partition)};
+    for (int i = first; i <= last; ++i) {
+        const std::string f = dir.file("rec-" + std::to_string(i));
+        write_file(f, "cmd-" + std::to_string(i));
+        argv.push_back(f);
+    }
+    ASSERT_EQ(run_command(argv), 0);
+}
+
 inline std::string header(const consumed& r, const std::string& name) {
     for (const auto& [n, v] : r.headers)
         if (n == name) return v;

@@ -148,14 +148,7 @@ TEST_F(runtime_e2e, sigterm_drains_and_exits_0_without_duplicates) {
 TEST_F(runtime_e2e, kafka_to_mqtt_restart_resumes_from_committed_offsets) {
     write_manifests(kafka_to_mqtt_yaml);
     auto produce = [&](int first, int last) {
-        std::vector<std::string> argv = {"/usr/bin/kcat", "-P", "-b", cluster_->bootstrap(), "-t",
-                                         "commands", "-p", "0"};
-        for (int i = first; i <= last; ++i) {
-            const std::string f = dir_.file("rec-" + std::to_string(i));
-            write_file(f, "cmd-" + std::to_string(i));
-            argv.push_back(f);
-        }
-        ASSERT_EQ(run_command(argv), 0);
+        produce_commands(dir_, cluster_->bootstrap(), "commands", 0, first, last);
     };
     auto received = [&](const mqtt_subscriber& sub) {
         std::set<std::string> s;

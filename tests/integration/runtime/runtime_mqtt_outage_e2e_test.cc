@@ -25,14 +25,7 @@ protected:
     }
 
     void produce(int first, int last) {
-        std::vector<std::string> argv = {"/usr/bin/kcat", "-P", "-b", cluster_->bootstrap(), "-t",
-                                         "commands", "-p", "0"};
-        for (int i = first; i <= last; ++i) {
-            const std::string f = dir_.file("rec-" + std::to_string(i));
-            write_file(f, "cmd-" + std::to_string(i));
-            argv.push_back(f);
-        }
-        ASSERT_EQ(run_command(argv), 0);
+        produce_commands(dir_, cluster_->bootstrap(), "commands", 0, first, last);
     }
 
     // A persistent session (-c: never expires) with a fixed client id: what flowbridge publishes
