@@ -257,6 +257,30 @@ bool handoff(void* holder, outbound_kafka_record* r) noexcept {
     return static_cast<shard_holder*>(holder)->shard->destination_handoff(r);
 }
 
+// A started producer for a real shard (completions and hand-offs go to holder.shard), probing
+// every 100 ms during an outage.
+std::unique_ptr<kafka_producer> start_shard_producer(const mock_cluster& cluster,
+                                                     shard_holder& holder, property_list extra,
+                                                     std::size_t max_in_flight) {
+    producer_options o;
+    o.config.properties = {{"bootstrap.servers", cluster.bootstrap()}};
+    for (auto& p : extra) o.config.properties.push_back(std::move(p));
+    for (auto& p : fast_reconnect()) o.config.properties.push_back(p);
+    o.topics = {shard_topic};
+    o.on_handoff = &handoff;
+    o.max_in_flight = max_in_flight;
+    o.probe_interval = 100ms;
+    o.probe_timeout = 1000ms;
+    std::string error;
+    auto producer = kafka_producer::create(o, &to_shard, &holder, error);
+    EXPECT_NE(producer, nullptr) << error;
+    if (producer && !producer->start(error)) {
+        ADD_FAILURE() << error;
+        return nullptr;
+    }
+    return producer;
+}
+
 class kafka_outage_shard : public ::testing::TestWithParam<pipeline::topology> {};
 
 TEST_P(kafka_outage_shard, expiry_reevaluated_when_kafka_comes_back) {
@@ -265,19 +289,8 @@ TEST_P(kafka_outage_shard, expiry_reevaluated_when_kafka_comes_back) {
     ASSERT_EQ(cluster->create_topic(shard_topic, 3), "");
     manual_clock clock(5 * ns_per_s);
     shard_holder holder;
-    producer_options o;
-    o.config.properties = {
-        {"bootstrap.servers", cluster->bootstrap()}, {"acks", "all"}, {"linger.ms", "5"}};
-    for (auto& p : fast_reconnect()) o.config.properties.push_back(p);
-    o.topics = {shard_topic};
-    o.on_handoff = &handoff;
-    o.max_in_flight = 64;
-    o.probe_interval = 100ms;
-    o.probe_timeout = 1000ms;
-    std::string error;
-    auto producer = kafka_producer::create(o, &to_shard, &holder, error);
-    ASSERT_NE(producer, nullptr) << error;
-    ASSERT_TRUE(producer->start(error)) << error;
+    auto producer = start_shard_producer(*cluster, holder, {{"acks", "all"}, {"linger.ms", "5"}}, 64);
+    ASSERT_NE(producer, nullptr);
 
     gated_source source;
     for (std::size_t i = 0; i < total; ++i) {
@@ -348,17 +361,8 @@ TEST_P(kafka_outage_shard,
     ASSERT_EQ(cluster->create_topic(shard_topic, 1), "");
     manual_clock clock(5 * ns_per_s);
     shard_holder holder;
-    producer_options o;
-    o.config.properties = {{"bootstrap.servers", cluster->bootstrap()}};
-    for (auto& p : fast_reconnect()) o.config.properties.push_back(p);
-    o.topics = {shard_topic};
-    o.on_handoff = &handoff;
-    o.probe_interval = 100ms;
-    o.probe_timeout = 1000ms;
-    std::string error;
-    auto producer = kafka_producer::create(o, &to_shard, &holder, error);
-    ASSERT_NE(producer, nullptr) << error;
-    ASSERT_TRUE(producer->start(error)) << error;
+    auto producer = start_shard_producer(*cluster, holder, {}, producer_options{}.max_in_flight);
+    ASSERT_NE(producer, nullptr);
     gated_source source;
     for (std::size_t i = 0; i < total; ++i) {
         flowbridge::testing::publish_spec s;
