@@ -89,8 +89,8 @@ lines.append("")
 lines.append("**Line-rate MQTT source → `flowbridge run` → kafka-mock**, vs raw librdkafka (reference "
              "batching, run right before and after each group; medians of the repeated runs)")
 lines.append("")
-lines.append("| QoS | payload | maxInflightMessages | batching | flowbridge msg/s into Kafka | raw librdkafka msg/s (before, after) | ratio to their mean | flowbridge threads, % of a core |")
-lines.append("|---:|---:|---:|---|---:|---:|---:|---|")
+lines.append("| QoS | payload | maxInflightMessages | batching | shards | flowbridge msg/s into Kafka | raw librdkafka msg/s (before, after) | ratio to their mean | flowbridge threads, % of a core |")
+lines.append("|---:|---:|---:|---|---:|---:|---:|---:|---|")
 for r in rows:
     if r["phase"] != "line_rate":
         continue
@@ -105,7 +105,7 @@ for r in rows:
     cpu_text = ", ".join(f"{n} {v:.0f}" for n, v in sorted(cpu.items(), key=lambda x: -x[1]) if v >= 1)
     if "source_cpu_percent" in r["result"]:
         cpu_text += f'; source {r["result"]["source_cpu_percent"]:.0f}'
-    lines.append(f'| {r["qos"]} | {r["payload"]} B | {r.get("receive_maximum", a.receive_maximum)} | {batching(r)} | '
+    lines.append(f'| {r["qos"]} | {r["payload"]} B | {r.get("receive_maximum", a.receive_maximum)} | {batching(r)} | {r.get("shards", 1)} | '
                  f'{k(r["result"]["msgs_per_s"])} | '
                  f'{k(rr)} ({", ".join(k(x) for x in adj)}) | {r["ratio_to_raw"]:.2f} | {cpu_text} |')
 idle = find("idle")
@@ -134,9 +134,11 @@ if e2e_ref:
                        "pass": e2e_ref["ratio_to_lower_ceiling"] >= 0.5})
 for r in rows:
     if r["phase"] == "line_rate":
+        shards = r.get("shards", 1)
         reference = (str(r.get("receive_maximum")) == str(a.receive_maximum) and not r.get("kafka_property")
-                     and r["latency_ms"] == ref_lat)
-        what = "reference settings" if reference else f'maxInflightMessages {r.get("receive_maximum")}, {batching(r)}'
+                     and r["latency_ms"] == ref_lat and shards == 1)
+        what = "reference settings" if reference else (f'maxInflightMessages {r.get("receive_maximum")}, '
+                                                       f'{batching(r)}, {shards} shard{"s" if shards > 1 else ""}')
         acceptance.append({"target": f'line-rate QoS {r["qos"]} {r["payload"]} B >= 70 % of raw librdkafka ({what})',
                            "ratio": round(r["ratio_to_raw"], 3), "pass": r["ratio_to_raw"] >= 0.7,
                            "reference": reference})
