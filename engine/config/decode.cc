@@ -501,12 +501,13 @@ class annotation_reader {
     std::optional<std::uint32_t> take_shards() {
         auto v = take(ann_shards);
         if (!v) return std::nullopt;
+        if (*v == "auto") return shards_auto;
         std::uint32_t n = 0;
         auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
         if (v->empty() || ec != std::errc() || ptr != v->data() + v->size() || n < 1 ||
             n > max_shards) {
-            error(ann_shards,
-                  "must be an integer 1.." + std::to_string(max_shards) + ", got " + quoted(*v));
+            error(ann_shards, "must be an integer 1.." + std::to_string(max_shards) +
+                                  " or \"auto\", got " + quoted(*v));
             return std::nullopt;
         }
         return n;

@@ -204,6 +204,9 @@ struct dataflow_destination {
     std::string data_destination;  ///< Kafka topic or MQTT topic template
 };
 
+/// `flowbridge.io/shards: "auto"`: one shard per CPU the process may run on (its affinity set).
+inline constexpr std::uint32_t shards_auto = 0;
+
 struct dataflow {
     object_meta meta;
     std::string profile_ref{default_profile_name};
@@ -212,7 +215,7 @@ struct dataflow {
     dataflow_destination destination;
     bool has_source = false;
     bool has_destination = false;
-    std::optional<std::uint32_t> shards;          ///< flowbridge.io/shards
+    std::optional<std::uint32_t> shards;          ///< flowbridge.io/shards (or shards_auto)
     std::optional<bool> restore_mqtt_properties;  ///< flowbridge.io/restore-mqtt-properties
     std::optional<bool> decode_amqp_headers;      ///< flowbridge.io/decode-amqp-headers
 };
@@ -231,7 +234,7 @@ struct dataflow_profile {
     std::uint32_t instance_count = 1;  ///< 1..20
     log_level logs = log_level::info;
     std::uint16_t prometheus_port = 9600;  ///< 0 disables
-    std::optional<std::uint32_t> shards;   ///< flowbridge.io/shards, default for its dataflows
+    std::optional<std::uint32_t> shards;   ///< flowbridge.io/shards (or shards_auto), default for its dataflows
     bool implicit = false;                 ///< the `default` profile nobody wrote
 };
 

@@ -26,10 +26,13 @@ resolved_instance resolve_instance(std::optional<std::uint32_t> option,
     return {0, instance_source::fallback};
 }
 
-std::uint32_t shard_count(const config::dataflow& df, const config::dataflow_profile* profile) {
-    if (df.shards && *df.shards > 0) return *df.shards;
-    if (profile != nullptr && profile->shards && *profile->shards > 0) return *profile->shards;
-    return 1;
+std::uint32_t shard_count(const config::dataflow& df, const config::dataflow_profile* profile,
+                          std::uint32_t cpus) {
+    std::optional<std::uint32_t> n = df.shards;
+    if (!n && profile != nullptr) n = profile->shards;
+    if (!n) return 1;
+    if (*n == config::shards_auto) return std::clamp<std::uint32_t>(cpus, 1, max_auto_shards);
+    return *n;
 }
 
 std::vector<std::string> subscription_filters(const config::dataflow& df,

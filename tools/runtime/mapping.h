@@ -37,9 +37,14 @@ std::optional<std::uint32_t> instance_from_hostname(std::string_view hostname);
 /// SPEC §2.4: `--instance-id` if given, else the trailing `-N` of `hostname`, else 0.
 resolved_instance resolve_instance(std::optional<std::uint32_t> option, std::string_view hostname);
 
+/// The most shards `flowbridge.io/shards: "auto"` gives (the annotation's own upper bound).
+inline constexpr std::uint32_t max_auto_shards = 64;
+
 /// The number of pipeline shards of a Dataflow: its `flowbridge.io/shards` annotation, else its
-/// profile's, else 1 (docs/operations.md, "Shards").
-std::uint32_t shard_count(const config::dataflow& df, const config::dataflow_profile* profile);
+/// profile's, else 1; `"auto"` is `cpus` (the CPUs the process may use, at least 1, at most
+/// max_auto_shards) (docs/operations.md, "Shards").
+std::uint32_t shard_count(const config::dataflow& df, const config::dataflow_profile* profile,
+                          std::uint32_t cpus);
 
 /// The topic filters an MQTT source subscribes to, as sent on the wire (SPEC §2.3): `$shared/`
 /// becomes `$share/`; when `instance_count` > 1 or `shards` > 1, a plain filter becomes

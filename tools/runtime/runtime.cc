@@ -100,6 +100,8 @@ std::string key_of(const config::object_meta& m) { return m.namespace_name + "/"
 struct runtime::impl {
     config::configuration config;
     runtime_options options;
+    // CPUs this process may run on (set by start()): what `flowbridge.io/shards: "auto"` means.
+    std::uint32_t cpus = 1;
     logger log;
     system_clock clock;
     std::map<std::string, std::unique_ptr<kafka::mock_cluster>> embedded;  // by endpoint key
@@ -271,7 +273,7 @@ struct runtime::impl {
         for (const auto& s : flows) {
             if (s.source->type == config::endpoint_type::mqtt &&
                 s.destination->type == config::endpoint_type::kafka) {
-                n += shard_count(*s.df, s.profile);
+                n += shard_count(*s.df, s.profile, cpus);
             }
         }
         return n;
@@ -281,7 +283,7 @@ struct runtime::impl {
                                               std::size_t& next_thread,
                                               std::vector<std::string>& errors) {
         const std::string name = key_of(s.df->meta);
-        const std::uint32_t shards = shard_count(*s.df, s.profile);
+        const std::uint32_t shards = shard_count(*s.df, s.profile, cpus);
         const std::uint32_t count = s.profile != nullptr ? s.profile->instance_count : 1;
         mqtt_to_kafka_plan p;
         p.name = name;
@@ -340,7 +342,7 @@ struct runtime::impl {
 
     std::unique_ptr<flow> build_kafka_to_mqtt(const selected& s, std::vector<std::string>& errors) {
         const std::string name = key_of(s.df->meta);
-        const std::uint32_t shards = shard_count(*s.df, s.profile);
+        const std::uint32_t shards = shard_count(*s.df, s.profile, cpus);
         kafka_to_mqtt_plan p;
         p.name = name;
         p.source_endpoint = key_of(s.source->meta);
@@ -398,7 +400,7 @@ struct runtime::impl {
 
     std::unique_ptr<flow> build_mqtt_to_mqtt(const selected& s, std::vector<std::string>& errors) {
         const std::string name = key_of(s.df->meta);
-        const std::uint32_t shards = shard_count(*s.df, s.profile);
+        const std::uint32_t shards = shard_count(*s.df, s.profile, cpus);
         const std::uint32_t count = s.profile != nullptr ? s.profile->instance_count : 1;
         const auto filters = subscription_filters(*s.df, count, shards);
         mqtt_to_mqtt_plan p;
@@ -483,6 +485,7 @@ bool runtime::start(std::string& error) {
     std::vector<std::string> errors;
     const auto chosen = m.select(errors);
     const auto allowed = pipeline::allowed_cpus();
+    m.cpus = static_cast<std::uint32_t>(std::max<std::size_t>(1, allowed.size()));
     const pipeline::core_plan plan =
         pipeline::plan_cores(m.total_m2k_shards(chosen), pipeline::topology::fused, allowed);
     std::size_t next_thread = 0;

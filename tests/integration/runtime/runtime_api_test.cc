@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "engine/config/load.h"
+#include "engine/pipeline/core_plan.h"
 #include "tests/integration/kafka/kafka_test_support.h"
 #include "tests/integration/mqtt/mosquitto_broker.h"
 #include "tools/runtime/runtime.h"
@@ -15,7 +16,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string manifests(std::uint16_t port) {
+std::string manifests(std::uint16_t port, const std::string& shards = "2") {
     return R"(
 apiVersion: connectivity.iotoperations.azure.com/v1
 kind: DataflowEndpoint
@@ -48,7 +49,7 @@ kind: Dataflow
 metadata:
   name: up
   annotations:
-    flowbridge.io/shards: "2"
+    flowbridge.io/shards: ")" + shards + R"("
 spec:
   operations:
     - operationType: Source
@@ -148,6 +149,23 @@ TEST(runtime_api, embedded_kafka_two_shards_metrics_and_drain) {
     EXPECT_TRUE(log.contains("drained"));
     // After stop the snapshot is empty (flows are gone); stop is idempotent.
     EXPECT_EQ(rt.stop(0ms), 0u);
+}
+
+TEST(runtime_api, auto_shards_start_one_shard_per_usable_cpu) {
+    mosquitto_broker broker;
+    auto loaded = config::load_configuration(
+        std::vector<config::source_text>{{"api.yaml", manifests(broker.port(), "auto")}});
+    ASSERT_TRUE(loaded.valid());
+    runtime::runtime rt(std::move(loaded.config), runtime::runtime_options{});
+    std::string error;
+    ASSERT_TRUE(rt.start(error)) << error;
+    ASSERT_TRUE(wait_for([&] { return rt.ready(); }, 20'000ms));
+    const std::size_t cpus = std::max<std::size_t>(1, pipeline::allowed_cpus().size());
+    auto m = rt.metrics_snapshot();
+    ASSERT_EQ(m.dataflows.size(), 1u);
+    EXPECT_EQ(m.dataflows[0].shards, cpus);
+    EXPECT_EQ(m.dataflows[0].shards_connected, cpus);
+    EXPECT_EQ(rt.stop(5s), 0u);
 }
 
 TEST(runtime_api, managed_identity_without_a_token_yet_starts_and_keeps_retrying) {

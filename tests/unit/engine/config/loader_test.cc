@@ -241,6 +241,24 @@ TEST(config_loader, flowbridge_annotations_are_parsed) {
     EXPECT_EQ(r.config.profiles[0].shards, std::optional<std::uint32_t>(4));
 }
 
+TEST(config_loader, shards_annotation_takes_1_to_64_or_auto) {
+    auto profile = [](const std::string& value) {
+        return load_text("apiVersion: connectivity.iotoperations.azure.com/v1\nkind: DataflowProfile\n"
+                         "metadata:\n  name: p\n  annotations: {flowbridge.io/shards: \"" + value + "\"}\n");
+    };
+    auto automatic = profile("auto");
+    ASSERT_TRUE(automatic.valid()) << all_findings(automatic);
+    EXPECT_EQ(automatic.config.profiles[0].shards, std::optional<std::uint32_t>(shards_auto));
+    EXPECT_EQ(profile("64").config.profiles[0].shards, std::optional<std::uint32_t>(64));
+    for (const std::string bad : {"0", "65", "two", "Auto", "", "-1"}) {
+        auto r = profile(bad);
+        EXPECT_FALSE(r.valid()) << bad;
+        const auto* e = find_error(r, "metadata.annotations[\"flowbridge.io/shards\"]");
+        ASSERT_NE(e, nullptr) << bad << ": " << all_findings(r);
+        EXPECT_NE(e->message.find("must be an integer 1..64 or \"auto\""), std::string::npos) << e->message;
+    }
+}
+
 TEST(config_loader, decode_amqp_headers_defaults_on_for_event_hubs_hosts) {
     auto eh =
         load_text(kafka_endpoint("    host: ns.servicebus.windows.net:9093\n    authentication:\n"

@@ -238,11 +238,27 @@ TEST(instance, option_wins_over_hostname_which_wins_over_zero) {
 TEST_F(mapping, shards_come_from_the_dataflow_else_its_profile_else_one) {
     const auto& up = df("up");
     const auto* scaled = result_.config.find_profile("azure-iot-operations", "scaled");
-    EXPECT_EQ(shard_count(up, scaled), 3u);
+    EXPECT_EQ(shard_count(up, scaled, 8), 3u);
     const auto& down = df("down");
-    EXPECT_EQ(shard_count(down, nullptr), 2u);
+    EXPECT_EQ(shard_count(down, nullptr, 8), 2u);
     config::dataflow plain;
-    EXPECT_EQ(shard_count(plain, nullptr), 1u);
+    EXPECT_EQ(shard_count(plain, nullptr, 8), 1u);
+}
+
+TEST_F(mapping, auto_shards_are_one_per_usable_cpu_within_one_to_64) {
+    config::dataflow_profile automatic;
+    automatic.shards = config::shards_auto;
+    config::dataflow flow;
+    EXPECT_EQ(shard_count(flow, &automatic, 2), 2u);
+    EXPECT_EQ(shard_count(flow, &automatic, 0), 1u);  // the affinity set could not be read
+    EXPECT_EQ(shard_count(flow, &automatic, 300), max_auto_shards);
+    // A Dataflow's own number wins over its profile's "auto", and its own "auto" over a number.
+    flow.shards = 3;
+    EXPECT_EQ(shard_count(flow, &automatic, 2), 3u);
+    config::dataflow_profile fixed;
+    fixed.shards = 5;
+    flow.shards = config::shards_auto;
+    EXPECT_EQ(shard_count(flow, &fixed, 2), 2u);
 }
 
 TEST_F(mapping, filters_become_shared_subscriptions_when_instances_or_shards_split_them) {
