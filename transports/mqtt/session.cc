@@ -27,6 +27,7 @@
 #include <stdexcept>
 
 #include "transports/mqtt/puback_window.h"
+#include "transports/mqtt/received_queue.h"
 
 namespace flowbridge::mqtt {
 
@@ -174,11 +175,6 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
         bool sealed = false;  // no longer read into
     };
 
-    struct held_message {
-        mqtt_message message;
-        chunk* buffer = nullptr;
-    };
-
     // One network connection (TCP or TLS) and its write state. Handlers hold it by shared_ptr,
     // so a retired connection's pending operations complete safely after a new one exists.
     struct connection {
@@ -304,7 +300,10 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     std::size_t need = 0;            // size of a partial packet that does not fit `cur`
     bool reading = false;
     bool stalled = false;  // an unframed PUBLISH waits for Receive Maximum room
-    puback_window<held_message> window;
+    // Every message from receipt to release, in arrival order: the receive chunk its bytes live
+    // in (the decoded message itself waits in `received` until the engine takes it).
+    puback_window<chunk*> window;
+    received_queue<mqtt_message> received;  // decoded, not yet taken: window.undelivered() of them
     bool ack_posted = false;
     std::string ack_scratch;
 
@@ -795,20 +794,22 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     }
 
     bool on_publish(std::string_view packet, chunk* home) {
-        held_message h;
-        mqtt_reason r = decode_publish(packet, h.message);
+        // Decoded in place, into the cache-warm queue the engine takes from.
+        mqtt_message& m = received.emplace_back();
+        mqtt_reason r = decode_publish(packet, m);
         if (r != mqtt_reason::success) {
+            received.pop_back();
             protocol_failure(r, "PUBLISH");
             return false;
         }
-        if (h.message.properties.has(publish_properties::has_topic_alias)) {
+        if (m.properties.has(publish_properties::has_topic_alias)) {
+            received.pop_back();
             // We announce no Topic Alias Maximum, i.e. 0 (MQTT v5 §3.1.2.11.5, §3.3.2.3.4).
             protocol_failure(mqtt_reason::topic_alias_invalid, "PUBLISH with a Topic Alias");
             return false;
         }
-        h.buffer = home;
         ++home->refs;
-        window.push(h.message.packet_id, h.message.qos_level, h);
+        window.push(m.packet_id, m.qos_level, home);
         counters.messages_received.add();
         return true;
     }
@@ -993,9 +994,9 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     // ---- acknowledgements -----------------------------------------------------------------------
     bool take(mqtt_message& m) noexcept {
         std::uint64_t seq = 0;
-        held_message* h = window.take(seq);
-        if (h == nullptr) return false;
-        m = h->message;
+        if (window.take(seq) == nullptr) return false;
+        m = received.front();  // the same message: both are in arrival order
+        received.pop_front();
         m.tag = delivery_tag{seq};
         if (!reading && conn && !read_paused()) start_read();
         return true;
@@ -1003,7 +1004,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
 
     void complete(delivery_tag tag, bool acknowledge) noexcept {
         if (window.complete(tag.value, acknowledge) !=
-            puback_window<held_message>::complete_result::ok) {
+            puback_window<chunk*>::complete_result::ok) {
             counters.unknown_completions.add();
             return;
         }
@@ -1039,11 +1040,10 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
             if (encode(a, out, peer_max_packet) == mqtt_reason::success) ++sent;
         });
         if (sent != 0) counters.acknowledgements_sent.add(sent);
-        window.release([this](held_message& h) {
-            chunk* c = h.buffer;
+        window.release([this](chunk* c) {
             if (--c->refs == 0 && c->sealed) recycle(c);
         });
-        if (result == puback_window<held_message>::drain_result::blocked) {
+        if (result == puback_window<chunk*>::drain_result::blocked) {
             // A failed message heads the window: later ones cannot be acknowledged before it
             // (MQTT v5 §4.6), and it cannot be acknowledged. Reconnect; the broker redelivers it
             // and everything after it (docs/mqtt.md "Acknowledgements").
