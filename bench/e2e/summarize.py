@@ -87,7 +87,7 @@ for r in rows:
                  f'{ms(p["p99_us"])} | {ms(p["p999_us"])} | {ratio:.2f} |')
 lines.append("")
 lines.append("**Line-rate MQTT source → `flowbridge run` → kafka-mock**, vs raw librdkafka (reference "
-             "batching, run right before and after each group; medians of the repeated runs)")
+             "batching, run right before and right after each row; medians of the repeated runs)")
 lines.append("")
 lines.append("| QoS | payload | maxInflightMessages | batching | shards | flowbridge msg/s into Kafka | raw librdkafka msg/s (before, after) | ratio to their mean | flowbridge threads, % of a core |")
 lines.append("|---:|---:|---:|---|---:|---:|---:|---:|---|")
@@ -95,9 +95,12 @@ for r in rows:
     if r["phase"] != "line_rate":
         continue
     # The raw producer ran right before and right after this line-rate run (same payload, same
-    # properties): compare with their mean, so that a load change during the run hits both sides.
+    # properties; raw run `slot` k precedes variant k): compare with their mean, so that a load
+    # change during the run hits both sides. Results without slots (older runs): the group's raw
+    # runs.
     adj = [x["result"]["msgs_per_s"] for x in rows
-           if x["phase"] == "kafka_raw_adjacent" and x["qos"] == r["qos"] and x["payload"] == r["payload"]]
+           if x["phase"] == "kafka_raw_adjacent" and x["qos"] == r["qos"] and x["payload"] == r["payload"]
+           and ("slot" not in r or x.get("slot") in (r["slot"], r["slot"] + 1))]
     rr = sum(adj) / len(adj) if adj else 0
     r["raw_adjacent"] = adj
     r["ratio_to_raw"] = r["result"]["msgs_per_s"] / rr if rr else 0
