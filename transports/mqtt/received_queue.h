@@ -11,11 +11,11 @@ namespace flowbridge::mqtt {
 /// them: a first-in first-out ring that grows (doubling) when more are waiting than ever before.
 ///
 /// Why it is separate from puback_window: the window holds a message until its acknowledgement
-/// went out (rate × end-to-end latency of them, thousands at line rate), so its entries are
-/// usually out of the cache when they are touched again. A decoded message is needed only until
-/// the engine takes it, normally within the same poll: this queue stays a few hundred entries
-/// deep and cache-warm, and the window keeps 16 bytes per message instead of the whole message
-/// (docs/performance.md, "Received messages and the cache").
+/// went out (rate × end-to-end latency of them, tens of thousands at line rate), so its entries
+/// are out of the cache when they are touched again. A decoded message is needed only until the
+/// engine takes it: at most the session's `max_undelivered` plus one read of them wait here, and
+/// the window keeps 16 bytes per message instead of the whole message (docs/performance.md,
+/// "Received messages and the cache").
 ///
 /// Pure, single-threaded (the session's thread). Allocates only when it grows.
 template <class T>
