@@ -273,6 +273,17 @@ private:
     int starts_ = 0;
 };
 
+/// Writes `dir`/manifests/flows.yaml: the shared endpoints plus `flows`, placeholders filled in.
+inline void write_flow_manifests(const temp_dir& dir, const std::string& flows, std::uint16_t mqtt_port,
+                                 const std::string& bootstrap, const std::string& profile = "default") {
+    ::mkdir(dir.file("manifests").c_str(), 0700);
+    std::string text = std::string(endpoints_yaml) + "---" + flows;
+    text = replace_all(text, "%PORT%", std::to_string(mqtt_port));
+    text = replace_all(text, "%BOOTSTRAP%", bootstrap);
+    text = replace_all(text, "%PROFILE%", profile);
+    write_file(dir.file("manifests/flows.yaml"), text);
+}
+
 class runtime_e2e : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -285,11 +296,7 @@ protected:
     }
 
     void write_manifests(const std::string& flows, const std::string& profile = "default") {
-        std::string text = std::string(endpoints_yaml) + "---" + flows;
-        text = replace_all(text, "%PORT%", std::to_string(broker_.port()));
-        text = replace_all(text, "%BOOTSTRAP%", cluster_->bootstrap());
-        text = replace_all(text, "%PROFILE%", profile);
-        write_file(dir_.file("manifests/flows.yaml"), text);
+        write_flow_manifests(dir_, flows, broker_.port(), cluster_->bootstrap(), profile);
     }
 
     /// Publishes `values` (one message each, QoS 1) to `topic` with mosquitto_pub -l.

@@ -17,11 +17,7 @@ protected:
         cluster_ = kafka::mock_cluster::create(1, error);
         ASSERT_NE(cluster_, nullptr) << error;
         ASSERT_EQ(cluster_->create_topic("commands", 2), "");
-        ::mkdir(dir_.file("manifests").c_str(), 0700);
-        std::string text = std::string(endpoints_yaml) + "---" + kafka_to_mqtt_yaml;
-        text = replace_all(text, "%PORT%", std::to_string(broker_.port()));
-        text = replace_all(text, "%BOOTSTRAP%", cluster_->bootstrap());
-        write_file(dir_.file("manifests/flows.yaml"), text);
+        write_flow_manifests(dir_, kafka_to_mqtt_yaml, broker_.port(), cluster_->bootstrap());
     }
 
     void produce(int first, int last) {
