@@ -23,7 +23,11 @@ namespace flowbridge {
 /// across uses, so steady state allocates nothing. Owned by one shard thread at a time; it is
 /// handed to the Kafka transport with its batch and comes back on completion.
 struct alignas(64) outbound_kafka_record {
-    static constexpr std::size_t reserved_headers = 32;
+    // Header entries every slot starts with: the five MQTT property headers and three user
+    // properties (256 bytes). A message with more grows its slot's list once (translation's
+    // ensure()); the slot keeps that capacity. A shard holds up to 65 535 slots, all constructed
+    // at start-up, so this is most of a shard's fixed memory (docs/operations.md, "Memory").
+    static constexpr std::size_t reserved_headers = 8;
     // Formatted values: the expiry interval (10 digits) and, for CloudEvents CreateOrRemap, a
     // UUID (36) and an RFC 3339 time (24).
     static constexpr std::size_t scratch_size = 96;

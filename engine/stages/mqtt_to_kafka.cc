@@ -86,9 +86,10 @@ void translate_mqtt_to_kafka(outbound_kafka_record& record, const mqtt_to_kafka_
     }
 
     // Room for every header this message can produce: the five properties, its user
-    // properties, and the seven CloudEvents attributes CreateOrRemap may add. Allocates only
-    // the first time a slot sees that many.
-    record.headers.ensure(5 + in.properties.user_property_count + 7);
+    // properties, and the CloudEvents attributes CreateOrRemap may add (six; Propagate only
+    // renames or drops). Allocates only the first time a slot sees that many.
+    const bool create = settings.cloud_events == cloud_events_mode::create_or_remap;
+    record.headers.ensure(5 + in.properties.user_property_count + (create ? 7 : 0));
 
     // SPEC §3.1: the MQTT v5 properties, under their exact names. Topic Alias and Subscription
     // Identifier are never forwarded.
@@ -127,7 +128,6 @@ void translate_mqtt_to_kafka(outbound_kafka_record& record, const mqtt_to_kafka_
 
     // SPEC §3.2a: CloudEvents attributes take their Kafka binding names when the four required
     // ones are present (Propagate), or always (CreateOrRemap, which also creates missing ones).
-    const bool create = settings.cloud_events == cloud_events_mode::create_or_remap;
     if (ce_seen != 0 && (create || (ce_seen & ce_required_mask) == ce_required_mask)) {
         std::size_t kept = first_user_header;
         for (std::size_t h = first_user_header; h < record.headers.size(); ++h) {

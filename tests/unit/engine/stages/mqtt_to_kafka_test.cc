@@ -90,6 +90,33 @@ TEST(mqtt_to_kafka, user_properties_become_headers_in_order_with_duplicates) {
     EXPECT_EQ(headers_of(t.record), s.user_properties);
 }
 
+// A slot reserves room for a few headers (its fixed memory, multiplied by up to 65 535 slots per
+// shard); a message with many more still gets every one, and the slot keeps the room it grew.
+TEST(mqtt_to_kafka, a_message_with_more_headers_than_a_slot_reserves_gets_them_all) {
+    publish_spec big = testing::full_publish_spec();
+    big.user_properties.clear();
+    for (int i = 0; i < 40; ++i)
+        big.user_properties.emplace_back("k" + std::to_string(i), std::to_string(i * 7));
+    mqtt_to_kafka_settings settings;
+    settings.destination_topic = "telemetry";
+    translated t(big, settings);
+    const header_pairs got = headers_of(t.record);
+    ASSERT_EQ(got.size(), 5u + 40u);
+    ASSERT_GT(got.size(), outbound_kafka_record::reserved_headers);
+    EXPECT_EQ(header_pairs(got.begin() + 5, got.end()), big.user_properties);
+    const std::size_t room = t.record.headers.capacity();
+
+    // The slot's next message is a small one: translated as usual, the room kept.
+    publish_spec one;
+    one.user_properties = {{"a", "1"}};
+    const testing::received_publish small(one, 0);
+    t.record.reset();
+    t.record.source = small.message();
+    translate_mqtt_to_kafka(t.record, settings, t.drops, &t.ids);
+    EXPECT_EQ(headers_of(t.record), (header_pairs{{"a", "1"}}));
+    EXPECT_EQ(t.record.headers.capacity(), room);
+}
+
 TEST(mqtt_to_kafka, headers_are_views_into_the_received_bytes) {
     translated t(testing::full_publish_spec());
     for (const auto& h : t.record.headers) {
