@@ -43,13 +43,12 @@ void BM_translate_mqtt_to_kafka(benchmark::State& state) {
     outbound_kafka_record record;
     drop_counters drops;
     mqtt_to_kafka_settings settings{"telemetry", true, cloud_events_mode::propagate, {}};
-    record.source = publish.message();
-    translate_mqtt_to_kafka(record, settings, drops);
+    const mqtt_message message = publish.message();
+    translate_mqtt_to_kafka(message, record, settings, drops);
     require(record.headers.size() == 10, "ten headers");
     const std::uint64_t allocs = bench::allocations();
     for (auto _ : state) {
-        record.source = publish.message();
-        translate_mqtt_to_kafka(record, settings, drops);
+        translate_mqtt_to_kafka(message, record, settings, drops);
         benchmark::DoNotOptimize(record.headers.data());
     }
     set_alloc_counter(state, allocs);
@@ -92,11 +91,12 @@ void BM_partitioner(benchmark::State& state) {
     const auto& publish = reference_publish();
     outbound_kafka_record record;
     drop_counters drops;
-    record.source = publish.message();
-    translate_mqtt_to_kafka(record, {"telemetry", true, cloud_events_mode::propagate, {}}, drops);
+    const mqtt_message message = publish.message();
+    translate_mqtt_to_kafka(message, record, {"telemetry", true, cloud_events_mode::propagate, {}},
+                            drops);
     partitioner p({strategy, rotation_unit::per_message, "seq", {3}});
     for (auto _ : state) {
-        p.assign(record, 12, drops);
+        p.assign(record, message, 12, drops);
         benchmark::DoNotOptimize(record.partition);
     }
     require(drops.value(drop_reason::partition_key_missing) == 0, "key present");
@@ -187,9 +187,9 @@ void BM_pipeline_fused(benchmark::State& state) {
     mono_ns now = clock.now();
     auto one = [&] {
         outbound_kafka_record* r = dest.pool.acquire();
-        r->source = publish.message();
-        r->source.arrival = now;
-        chain.process(r, now);
+        mqtt_message m = publish.message();
+        m.arrival = now;
+        chain.process(r, m, now);
     };
     for (int i = 0; i < 20000; ++i) one();  // warm every slot and batch vector
     chain.flush();
@@ -228,12 +228,15 @@ namespace {
 class line_rate_source final : public ingress_source {
 public:
     explicit line_rate_source(std::uint64_t total) : total_(total) {}
-    std::size_t receive(std::span<outbound_kafka_record* const> slots, mono_ns now) noexcept override {
+    std::size_t receive(std::span<mqtt_message*> messages, mono_ns now) noexcept override {
+        // Like the MQTT transport: the handed-out messages live until the next call.
+        if (out_.size() < messages.size()) out_.resize(messages.size());
         std::size_t n = 0;
-        while (n < slots.size() && next_ < total_) {
-            slots[n]->source = reference_publish().message();
-            slots[n]->source.arrival = now;
-            slots[n]->source.tag = delivery_tag{next_++};
+        while (n < messages.size() && next_ < total_) {
+            out_[n] = reference_publish().message();
+            out_[n].arrival = now;
+            out_[n].tag = delivery_tag{next_++};
+            messages[n] = &out_[n];
             ++n;
         }
         return n;
@@ -244,6 +247,7 @@ public:
 private:
     std::uint64_t total_;
     std::uint64_t next_ = 0;
+    std::vector<mqtt_message> out_;
 };
 
 // Acknowledges every handed-over record on the next poll of the worker thread.

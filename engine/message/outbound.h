@@ -17,7 +17,10 @@
 namespace flowbridge {
 
 /// A Kafka record on its way out (MQTT → Kafka): views into the source PUBLISH plus the few bytes
-/// translation had to format itself, which live in `scratch` inside this object.
+/// translation had to format itself, which live in `scratch` inside this object. The PUBLISH
+/// itself (its mqtt_message of views) is not kept: translation and the partitioner read it where
+/// the MQTT transport decoded it, and the record keeps what production, completion and the
+/// expiry re-check need (docs/performance.md, "The lean record").
 ///
 /// Records are long-lived slots taken from a record_pool and reused: `headers` keeps its capacity
 /// across uses, so steady state allocates nothing. Owned by one shard thread at a time; it is
@@ -35,9 +38,10 @@ struct alignas(64) outbound_kafka_record {
     outbound_kafka_record() : headers(reserved_headers) {}
 
     // Layout: a shard keeps rate × latency records in flight (thousands), so a record is usually
-    // out of the cache when it is touched again. The first cache line holds what the producer
-    // and the completion path read (docs/performance.md, "Record slots and the cache"); the
-    // translation-only fields follow.
+    // out of the cache when it is touched again: every line a message touches costs. The first
+    // cache line holds what the producer and the completion path read (docs/performance.md,
+    // "Record slots and the cache"), the second the headers, key and expiry; `scratch` follows
+    // and is touched only for an expiry interval or CloudEvents values.
     mono_ns arrival = 0;
     delivery_tag tag;
     std::string_view topic;
@@ -50,11 +54,11 @@ struct alignas(64) outbound_kafka_record {
     std::string_view key;
     bool has_key = false;
     std::int16_t expiry_header = -1;    // index of `Message Expiry Interval` in headers, or -1
+    bool has_expiry = false;            // the PUBLISH carried a Message Expiry Interval…
+    std::uint32_t expiry_interval = 0;  // …of this many seconds (SPEC §3.3, from arrival)
     // The destination's hand-off order (the Kafka transport numbers records as it produces
     // them and restores that order after taking them back in an outage).
     std::uint64_t handoff_seq = 0;
-    // The source PUBLISH whose bytes the views point into (a copy of its views, not of bytes).
-    mqtt_message source;
     char scratch[scratch_size] = {};
 
     /// Bytes this record adds to a batch for `maxBytes`: key, value, header names and values.
@@ -64,8 +68,8 @@ struct alignas(64) outbound_kafka_record {
         return n;
     }
 
-    /// Starts loading, for writing, the cache lines one message's ingress writes: everything
-    /// but `scratch` (written only for expiry and CloudEvents values). A hint, no effect on
+    /// Starts loading, for writing, the cache lines every message writes: everything but
+    /// `scratch` (written only for expiry and CloudEvents values). A hint, no effect on
     /// behaviour.
     void prefetch() const noexcept {
         constexpr std::size_t hot = offsetof(outbound_kafka_record, scratch);
@@ -88,11 +92,12 @@ struct alignas(64) outbound_kafka_record {
         partition = {};
         headers.clear();
         expiry_header = -1;
+        has_expiry = false;
+        expiry_interval = 0;
         bytes = 0;
         arrival = 0;
         tag = {};
         handoff_seq = 0;
-        source = {};
     }
 };
 

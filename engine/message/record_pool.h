@@ -50,6 +50,11 @@ public:
     void release(T* slot) noexcept { free_.push_back(slot); }  // capacity reserved: no allocation
 
     std::size_t capacity() const noexcept { return capacity_; }
+    /// The position of `slot` among the slots (0 … capacity − 1), for state kept beside them.
+    /// Any thread: the slots never move.
+    std::size_t index_of(const T* slot) const noexcept {
+        return static_cast<std::size_t>(slot - slots_.get());
+    }
     std::size_t available() const noexcept { return free_.size(); }
     std::size_t in_flight() const noexcept { return capacity_ - free_.size(); }
 

@@ -18,22 +18,22 @@ mqtt_to_kafka_chain::mqtt_to_kafka_chain(const mqtt_to_kafka_chain_settings& set
     batcher_.set_flush_observer(&mqtt_to_kafka_chain::on_flush, this);
 }
 
-void mqtt_to_kafka_chain::process(outbound_kafka_record* record, mono_ns now) noexcept {
+void mqtt_to_kafka_chain::process(outbound_kafka_record* record, const mqtt_message& message,
+                                  mono_ns now) noexcept {
     counters_.received.add();
     in_flight_.store(in_flight_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    translate_mqtt_to_kafka(*record, settings_.translation, drops_, &ids_);
+    translate_mqtt_to_kafka(message, *record, settings_.translation, drops_, &ids_);
     // SPEC §3.3: a message that is already expired takes no batch space; it is handled. (The
     // header is rewritten at hand-off; here only the verdict matters.)
-    const publish_properties& props = record->source.properties;
-    if (props.has(publish_properties::has_message_expiry) &&
-        evaluate_expiry(props.message_expiry_interval, record->arrival, now).expired) {
+    if (record->has_expiry &&
+        evaluate_expiry(record->expiry_interval, record->arrival, now).expired) {
         drops_.add(drop_reason::message_expired);
         complete(record, completion::expired);
         return;
     }
     std::int32_t partitions = partition_count_.load(std::memory_order_relaxed);
     if (partitions < 1) partitions = 1;  // metadata not known yet: the transport waits for it
-    partitioner_.assign(*record, partitions, drops_);
+    partitioner_.assign(*record, message, partitions, drops_);
     batcher_.add(record, now);
 }
 

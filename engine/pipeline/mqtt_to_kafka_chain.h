@@ -58,10 +58,11 @@ public:
                         const std::atomic<std::int32_t>& partition_count, batch_sink& destination,
                         completion_sink& owner, std::uint64_t seed = 1);
 
-    /// Runs a received message (in record->source) through translate, expiry, partitioner and
-    /// batcher. The record is owned by the chain until complete(). `now` is the injected clock's
-    /// time, read once per ingress burst by the caller (a clock read costs as much as a stage).
-    void process(outbound_kafka_record* record, mono_ns now) noexcept;
+    /// Runs a received message through translate, expiry, partitioner and batcher into
+    /// `record`, a free slot, which the chain owns until complete(). `message` need only live
+    /// through the call (its bytes until completion). `now` is the injected clock's time, read
+    /// once per ingress burst by the caller (a clock read costs as much as a stage).
+    void process(outbound_kafka_record* record, const mqtt_message& message, mono_ns now) noexcept;
 
     /// Flushes batches that reached latencyMs. Call after every ingress burst and at
     /// next_deadline().

@@ -25,7 +25,9 @@ mqtt_to_kafka_shard::mqtt_to_kafka_shard(const mqtt_to_kafka_chain_settings& set
       pool_(options_.in_flight_limit) {
     if (options_.burst == 0) options_.burst = 1;
     burst_.reserve(options_.burst);
+    received_.resize(options_.burst);
     if (options_.topo == pipeline::topology::split) {
+        handed_over_.resize(options_.in_flight_limit);
         to_worker_ = std::make_unique<spsc_ring<outbound_kafka_record*>>(options_.in_flight_limit);
         to_ingress_ = std::make_unique<spsc_ring<returned>>(options_.in_flight_limit);
         worker_batch_.resize(options_.burst);
@@ -98,16 +100,18 @@ std::size_t mqtt_to_kafka_shard::ingress_poll(mono_ns now) noexcept {
     }
     // Called even with no free slot: the source's receive() also drives its connection (keep-
     // alive, acknowledgement writes), which must go on while the in-flight bound holds intake.
-    const std::size_t got = source_.receive(burst_, now);
+    const std::size_t got =
+        source_.receive(std::span<mqtt_message*>(received_.data(), burst_.size()), now);
     for (std::size_t i = got; i < burst_.size(); ++i) pool_.release(burst_[i]);
     if (got == 0) return work;
     in_flight_.store(in_flight_.load(std::memory_order_relaxed) + got, std::memory_order_release);
 
     if (to_worker_) {
+        for (std::size_t i = 0; i < got; ++i) handed_over_[pool_.index_of(burst_[i])] = *received_[i];
         // Cannot fail: the ring holds every slot of the pool.
         to_worker_->push_batch(std::span<outbound_kafka_record* const>(burst_.data(), got));
     } else {
-        for (std::size_t i = 0; i < got; ++i) chain_.process(burst_[i], now);
+        for (std::size_t i = 0; i < got; ++i) chain_.process(burst_[i], *received_[i], now);
     }
     // The slots the next burst will take (unless completions push others first): their lines
     // arrive while this burst is produced and delivery reports are served.
@@ -124,7 +128,10 @@ std::size_t mqtt_to_kafka_shard::worker_poll(mono_ns now) noexcept {
     if (to_worker_) {
         std::size_t n;
         while ((n = to_worker_->pop_batch(std::span<outbound_kafka_record*>(worker_batch_))) != 0) {
-            for (std::size_t i = 0; i < n; ++i) chain_.process(worker_batch_[i], now);
+            for (std::size_t i = 0; i < n; ++i) {
+                outbound_kafka_record* record = worker_batch_[i];
+                chain_.process(record, handed_over_[pool_.index_of(record)], now);
+            }
             work += n;
         }
     }

@@ -25,12 +25,13 @@ class ingress_source {
 public:
     virtual ~ingress_source() = default;
 
-    /// Decodes up to `slots.size()` received PUBLISHes into `slots[i]->source`, with arrival =
-    /// `now`; the views must stay valid until complete() is called for the message's tag.
-    /// Returns how many slots were filled (0: nothing ready). Also called with an empty span when
-    /// every slot is in flight: the source keeps its connection alive (keep-alive, PUBACK writes)
-    /// without taking new messages.
-    virtual std::size_t receive(std::span<outbound_kafka_record* const> slots, mono_ns now) noexcept = 0;
+    /// Hands out up to `messages.size()` received PUBLISHes, `messages[i]` pointing at one with
+    /// arrival = `now` and its tag set. The mqtt_message objects must stay unchanged until the
+    /// next receive() call (the shard translates them before that, or copies them); the bytes
+    /// their views point into until complete() is called for the tag. Returns how many (0:
+    /// nothing ready). Also called with an empty span when every slot is in flight: the source
+    /// keeps its connection alive (keep-alive, PUBACK writes) without taking new messages.
+    virtual std::size_t receive(std::span<mqtt_message*> messages, mono_ns now) noexcept = 0;
 
     /// The message is finished: `delivered`/`expired` → acknowledge it (PUBACKs in arrival order
     /// are the source's job); `failed` → leave it unacknowledged, the broker redelivers.
@@ -122,8 +123,9 @@ private:
     destination_service* service_;
     mqtt_to_kafka_shard_options options_;
     mqtt_to_kafka_chain chain_;
-    record_pool<outbound_kafka_record> pool_;  // ingress thread only
+    record_pool<outbound_kafka_record> pool_;  // ingress thread only (index_of: any)
     std::vector<outbound_kafka_record*> burst_;  // ingress thread only
+    std::vector<mqtt_message*> received_;        // ingress thread only: burst_'s messages
 
     // Split topology only. Each ring holds every slot, so a push can never fail.
     struct returned {
@@ -131,6 +133,10 @@ private:
         completion how;
     };
     std::unique_ptr<spsc_ring<outbound_kafka_record*>> to_worker_;
+    // The message of each slot on its way to the worker (indexed like the pool): the source's
+    // own copy is only valid until its next receive(). Written by the ingress thread before the
+    // slot is pushed, read by the worker after the pop.
+    std::vector<mqtt_message> handed_over_;
     std::unique_ptr<spsc_ring<returned>> to_ingress_;
     std::vector<outbound_kafka_record*> worker_batch_;  // worker thread only
     std::vector<returned> returned_batch_;              // ingress thread only

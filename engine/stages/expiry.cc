@@ -5,16 +5,15 @@
 namespace flowbridge {
 
 bool restamp_expiry(outbound_kafka_record& record, mono_ns now, drop_counters& drops) noexcept {
-    const publish_properties& props = record.source.properties;
-    if (!props.has(publish_properties::has_message_expiry)) return true;
-    const expiry_verdict v = evaluate_expiry(props.message_expiry_interval, record.arrival, now);
+    if (!record.has_expiry) return true;
+    const expiry_verdict v = evaluate_expiry(record.expiry_interval, record.arrival, now);
     if (v.expired) {
         drops.add(drop_reason::message_expired);
         return false;
     }
     // Translation formatted the full interval; while no whole second has passed there is
     // nothing to rewrite (remaining only ever decreases, so equal means never rewritten).
-    if (record.expiry_header >= 0 && v.remaining_s != props.message_expiry_interval) {
+    if (record.expiry_header >= 0 && v.remaining_s != record.expiry_interval) {
         // The formatted value lives in the record's own scratch bytes (no allocation).
         char* first = record.scratch;
         const auto [last, ec] = std::to_chars(first, first + 10, v.remaining_s);

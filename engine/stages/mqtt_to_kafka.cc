@@ -63,9 +63,9 @@ bool is_shadowed(std::string_view name, const publish_properties& p) noexcept {
 
 }  // namespace
 
-void translate_mqtt_to_kafka(outbound_kafka_record& record, const mqtt_to_kafka_settings& settings,
-                             drop_counters& drops, uuid_source* ids) noexcept {
-    const mqtt_message& in = record.source;
+void translate_mqtt_to_kafka(const mqtt_message& in, outbound_kafka_record& record,
+                             const mqtt_to_kafka_settings& settings, drop_counters& drops,
+                             uuid_source* ids) noexcept {
     record.topic = settings.destination_topic;
     record.value = in.payload;                      // SPEC §3.1: byte for byte
     record.timestamp_ms = in.arrival_wall_ms;       // SPEC §3.1: CreateTime = receive time
@@ -73,6 +73,9 @@ void translate_mqtt_to_kafka(outbound_kafka_record& record, const mqtt_to_kafka_
     record.tag = in.tag;
     record.headers.clear();
     record.expiry_header = -1;
+    // SPEC §3.3: kept for the checks at hand-off, whether or not it becomes a header.
+    record.has_expiry = in.properties.has(publish_properties::has_message_expiry);
+    record.expiry_interval = in.properties.message_expiry_interval;
 
     std::size_t bytes = record.value.size();
     auto emit = [&record, &bytes](std::string_view name, std::string_view value) noexcept {

@@ -32,13 +32,15 @@ private:
     std::uint64_t s_[4];
 };
 
-/// Translates the PUBLISH held in `record.source` into the Kafka record fields of `record`
-/// (SPEC §3.1, §3.2a): value, CreateTime, headers as views. The key and partition are the
-/// partitioner's job; the remaining expiry interval is re-stamped at hand-off (expiry.h).
-/// Runs on the shard's thread; allocates nothing once the record's header capacity is warm.
-/// `ids` may be null unless `settings.cloud_events` is create_or_remap.
-void translate_mqtt_to_kafka(outbound_kafka_record& record, const mqtt_to_kafka_settings& settings,
-                             drop_counters& drops, uuid_source* ids = nullptr) noexcept;
+/// Translates the PUBLISH `in` into the Kafka record fields of `record` (SPEC §3.1, §3.2a):
+/// value, CreateTime, headers as views into `in`'s bytes, the delivery tag, arrival and expiry
+/// interval. The key and partition are the partitioner's job; the remaining expiry interval is
+/// re-stamped at hand-off (expiry.h). `in` itself need not outlive the call (its bytes must, until
+/// the record completes). Runs on the shard's thread; allocates nothing once the record's header
+/// capacity is warm. `ids` may be null unless `settings.cloud_events` is create_or_remap.
+void translate_mqtt_to_kafka(const mqtt_message& in, outbound_kafka_record& record,
+                             const mqtt_to_kafka_settings& settings, drop_counters& drops,
+                             uuid_source* ids = nullptr) noexcept;
 
 /// Formats `unix_ms` as an RFC 3339 UTC time with milliseconds ("2024-05-01T12:00:00.123Z",
 /// 24 characters) into `out`. Returns the number of characters written.

@@ -50,8 +50,8 @@ partition_id partitioner::round_robin(std::int32_t partition_count) noexcept {
     return chosen;
 }
 
-void partitioner::assign(outbound_kafka_record& record, std::int32_t partition_count,
-                         drop_counters& drops) noexcept {
+void partitioner::assign(outbound_kafka_record& record, const mqtt_message& source,
+                         std::int32_t partition_count, drop_counters& drops) noexcept {
     switch (settings_.strategy) {
         case partition_strategy::round_robin:
             record.partition = round_robin(partition_count);
@@ -62,13 +62,13 @@ void partitioner::assign(outbound_kafka_record& record, std::int32_t partition_c
                 settings_.instance.value % static_cast<std::uint32_t>(partition_count))};
             return;
         case partition_strategy::topic:
-            record.key = record.source.topic;
+            record.key = source.topic;
             break;
         case partition_strategy::property: {
             // The first user property with that name (SPEC §3.4); missing → Default, counted.
             bool found = false;
-            if (record.source.properties.user_property_count != 0) {
-                for (const user_property& up : record.source.properties.user_properties()) {
+            if (source.properties.user_property_count != 0) {
+                for (const user_property& up : source.properties.user_properties()) {
                     if (up.name == settings_.key_property) {
                         record.key = up.value;
                         found = true;

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "engine/message/ids.h"
+#include "engine/message/mqtt_message.h"
 #include "engine/message/outbound.h"
 #include "engine/stages/drop_counters.h"
 
@@ -44,9 +45,10 @@ public:
     explicit partitioner(const partitioner_settings& settings, std::uint32_t start = 0) noexcept
         : settings_(settings), next_(start) {}
 
-    /// Sets record.partition (and record.key for topic/property). `partition_count` ≥ 1.
-    void assign(outbound_kafka_record& record, std::int32_t partition_count,
-                drop_counters& drops) noexcept;
+    /// Sets record.partition (and record.key for topic/property: a view into `source`, the
+    /// PUBLISH `record` was translated from). `partition_count` ≥ 1.
+    void assign(outbound_kafka_record& record, const mqtt_message& source,
+                std::int32_t partition_count, drop_counters& drops) noexcept;
 
     /// Tells a per-batch round robin that the current partition's batch was flushed.
     void on_batch_flushed(partition_id flushed) noexcept {

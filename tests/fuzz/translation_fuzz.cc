@@ -35,16 +35,17 @@ void mqtt_to_kafka(std::uint8_t bits, std::string_view block) {
     // Copy into an exactly sized heap buffer so ASan catches any read past the block.
     std::string owned(block);
     outbound_kafka_record record;
-    if (parse_publish_properties(owned, record.source.properties) != mqtt_reason::success) return;
-    record.source.topic = "fuzz/topic";
-    record.source.payload = "payload";
+    mqtt_message message;
+    if (parse_publish_properties(owned, message.properties) != mqtt_reason::success) return;
+    message.topic = "fuzz/topic";
+    message.payload = "payload";
     mqtt_to_kafka_settings settings{"out", (bits & 1) != 0,
                                     (bits & 2) != 0 ? cloud_events_mode::create_or_remap
                                                     : cloud_events_mode::propagate,
                                     "aio://fuzz"};
     drop_counters drops;
     uuid_source ids(bits);
-    translate_mqtt_to_kafka(record, settings, drops, &ids);
+    translate_mqtt_to_kafka(message, record, settings, drops, &ids);
     const std::string_view scratch(record.scratch, sizeof(record.scratch));
     for (const auto& h : record.headers) {
         const bool name_ok = inside(h.name, owned) || h.name.size() < 32;  // static names are short
@@ -54,7 +55,7 @@ void mqtt_to_kafka(std::uint8_t bits, std::string_view block) {
     check(record.bytes == record.accounted_bytes());
     partitioner p({static_cast<partition_strategy>((bits >> 2) & 3), rotation_unit::per_batch,
                    "key", {1}});
-    p.assign(record, 1 + (bits >> 4), drops);
+    p.assign(record, message, 1 + (bits >> 4), drops);
     check(record.partition.value >= 0 && record.partition.value < 1 + (bits >> 4));
     restamp_expiry(record, static_cast<mono_ns>(bits) * ns_per_s, drops);
 }

@@ -2,20 +2,20 @@
 
 namespace flowbridge::mqtt {
 
-std::size_t mqtt_ingress::receive(std::span<outbound_kafka_record* const> slots,
-                                  mono_ns now) noexcept {
+std::size_t mqtt_ingress::receive(std::span<mqtt_message*> messages, mono_ns now) noexcept {
     // Asio handlers of this transport do not throw; should one ever, the data plane must not
     // unwind through the engine (noexcept): the shard thread would terminate. Keep it visible.
     loop_.poll();
-    if (slots.empty()) return 0;
+    // The messages handed out below stay as they are until the loop runs again: the next call.
     std::size_t n = 0;
     std::int64_t wall_ms = 0;
-    while (n < slots.size() && session_.take(slots[n]->source)) {
+    while (n < messages.size()) {
+        mqtt_message* m = session_.take_in_place();
+        if (m == nullptr) break;
         if (n == 0) wall_ms = clock_.wall_ms();  // once per burst, like `now`
-        mqtt_message& m = slots[n]->source;
-        m.arrival = now;
-        m.arrival_wall_ms = wall_ms;
-        ++n;
+        m->arrival = now;
+        m->arrival_wall_ms = wall_ms;
+        messages[n++] = m;
     }
     return n;
 }

@@ -15,8 +15,8 @@ namespace flowbridge::mqtt {
 ///
 /// receive() first polls the event loop (socket reads, PUBACK writes, keep-alive, reconnects —
 /// all on the calling thread, no other threads), then hands out received PUBLISHes in arrival
-/// order as views into the session's receive buffer, stamping arrival time and CreateTime once
-/// per burst. complete() maps `delivered`/`expired` to an acknowledgement and `failed` to none;
+/// order where the session decoded them (no copy: session::take_in_place), stamping arrival
+/// time and CreateTime once per burst. complete() maps `delivered`/`expired` to an acknowledgement and `failed` to none;
 /// the session sends PUBACKs in arrival order (MQTT v5 §4.6).
 ///
 /// Owned by the shard's ingress thread: construct it anywhere, then call receive() and complete()
@@ -26,7 +26,7 @@ public:
     mqtt_ingress(event_loop& loop, session& source, const clock& time) noexcept
         : loop_(loop), session_(source), clock_(time) {}
 
-    std::size_t receive(std::span<outbound_kafka_record* const> slots, mono_ns now) noexcept override;
+    std::size_t receive(std::span<mqtt_message*> messages, mono_ns now) noexcept override;
     void complete(delivery_tag tag, completion how) noexcept override;
 
 private:

@@ -992,14 +992,17 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     }
 
     // ---- acknowledgements -----------------------------------------------------------------------
-    bool take(mqtt_message& m) noexcept {
+    mqtt_message* take_in_place() noexcept {
         std::uint64_t seq = 0;
-        if (window.take(seq) == nullptr) return false;
-        m = received.front();  // the same message: both are in arrival order
+        if (window.take(seq) == nullptr) return nullptr;
+        // The same message: both are in arrival order. Popped, the entry stays as it is until
+        // the next PUBLISH is decoded into it — only in a read handler, when the loop runs.
+        mqtt_message& m = received.front();
         received.pop_front();
         m.tag = delivery_tag{seq};
+        // Asio never completes a read inside async_read_some: nothing is decoded before return.
         if (!reading && conn && !read_paused()) start_read();
-        return true;
+        return &m;
     }
 
     void complete(delivery_tag tag, bool acknowledge) noexcept {
@@ -1429,7 +1432,13 @@ session::~session() {
 
 void session::start() { impl_->start(); }
 void session::stop(mqtt_reason reason) { impl_->stop(reason); }
-bool session::take(mqtt_message& out) noexcept { return impl_->take(out); }
+bool session::take(mqtt_message& out) noexcept {
+    const mqtt_message* m = impl_->take_in_place();
+    if (m == nullptr) return false;
+    out = *m;
+    return true;
+}
+mqtt_message* session::take_in_place() noexcept { return impl_->take_in_place(); }
 std::size_t session::undelivered() const noexcept { return impl_->window.undelivered(); }
 std::size_t session::held() const noexcept { return impl_->window.size(); }
 void session::complete(delivery_tag tag, bool acknowledge) noexcept {

@@ -220,6 +220,10 @@ public:
 
     /// The next received PUBLISH in arrival order, with its tag set; false if none is waiting.
     bool take(mqtt_message& out) noexcept;
+    /// The same without copying the message: the one the session decoded, with its tag set, or
+    /// nullptr. The mqtt_message object itself stays valid until the loop runs again (the next
+    /// read handler may decode into it); its views, as with take(), until complete().
+    mqtt_message* take_in_place() noexcept;
     /// Received messages not yet taken.
     std::size_t undelivered() const noexcept;
     /// Messages taken (or waiting) and not yet released.

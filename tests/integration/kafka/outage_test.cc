@@ -217,14 +217,11 @@ class gated_source final : public ingress_source {
         messages_.push_back(std::make_unique<flowbridge::testing::received_publish>(s));
     }
     void release() { released_.store(messages_.size(), std::memory_order_release); }
-    std::size_t receive(std::span<outbound_kafka_record* const> slots,
-                        mono_ns now) noexcept override {
+    std::size_t receive(std::span<mqtt_message*> messages, mono_ns now) noexcept override {
         const std::size_t limit = released_.load(std::memory_order_acquire);
         std::size_t n = 0;
-        while (n < slots.size() && next_ < limit) {
-            slots[n]->source = messages_[next_]->message();
-            slots[n]->source.arrival = now;
-            slots[n]->source.tag = delivery_tag{next_};
+        while (n < messages.size() && next_ < limit) {
+            handout_.put(messages, n, messages_[next_]->message(), now, delivery_tag{next_});
             ++next_;
             ++n;
         }
@@ -241,6 +238,7 @@ class gated_source final : public ingress_source {
 
   private:
     std::vector<std::unique_ptr<flowbridge::testing::received_publish>> messages_;
+    flowbridge::testing::handout handout_;
     std::atomic<std::size_t> released_{0};
     std::size_t next_ = 0;
     std::mutex mutex_;

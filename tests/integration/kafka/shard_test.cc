@@ -30,13 +30,10 @@ class numbered_source final : public ingress_source {
             messages_.push_back(std::make_unique<flowbridge::testing::received_publish>(s));
         }
     }
-    std::size_t receive(std::span<outbound_kafka_record* const> slots,
-                        mono_ns now) noexcept override {
+    std::size_t receive(std::span<mqtt_message*> messages, mono_ns now) noexcept override {
         std::size_t n = 0;
-        while (n < slots.size() && next_ < messages_.size()) {
-            slots[n]->source = messages_[next_]->message();
-            slots[n]->source.arrival = now;
-            slots[n]->source.tag = delivery_tag{next_ + 1};
+        while (n < messages.size() && next_ < messages_.size()) {
+            handout_.put(messages, n, messages_[next_]->message(), now, delivery_tag{next_ + 1});
             ++next_;
             ++n;
         }
@@ -52,6 +49,7 @@ class numbered_source final : public ingress_source {
 
   private:
     std::vector<std::unique_ptr<flowbridge::testing::received_publish>> messages_;
+    flowbridge::testing::handout handout_;
     std::size_t next_ = 0;
     std::atomic<std::size_t> received_{0};
 };

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -75,6 +76,35 @@ private:
     std::unique_ptr<std::string> bytes_;
     mqtt_message message_;
     mqtt_reason status_ = mqtt_reason::success;
+};
+
+/// For test sources of an MQTT → Kafka shard (ingress_source): the mqtt_message objects one
+/// receive() call hands out, kept unchanged until the next call — the seam's contract, which the
+/// MQTT transport meets with its received queue — and overwritten by it.
+class handout {
+public:
+    /// Makes `messages[n]` point at a copy of `m` stamped with `arrival` and `tag`. Call with
+    /// n = 0, 1, … within one receive() call.
+    void put(std::span<mqtt_message*> messages, std::size_t n, const mqtt_message& m,
+             mono_ns arrival, delivery_tag tag) {
+        if (n == 0) {
+            if (out_.size() < messages.size()) out_.resize(messages.size());
+            // What the previous call handed out is gone now: a reader that kept a pointer to
+            // it (against the contract) finds a message that fails every test's checks.
+            for (mqtt_message& old : out_) {
+                old = mqtt_message{};
+                old.topic = "stale/handout";
+                old.payload = "stale handout";
+            }
+        }
+        out_[n] = m;
+        out_[n].arrival = arrival;
+        out_[n].tag = tag;
+        messages[n] = &out_[n];
+    }
+
+private:
+    std::vector<mqtt_message> out_;
 };
 
 /// A PUBLISH with all five MQTT properties and five user properties (the benchmark's message).

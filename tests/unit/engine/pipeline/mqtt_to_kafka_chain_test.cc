@@ -46,9 +46,9 @@ class chain_second_handoff : public ::testing::Test {
         messages_.push_back(std::make_unique<testing::received_publish>(s));
         records_.push_back(std::make_unique<outbound_kafka_record>());
         outbound_kafka_record* r = records_.back().get();
-        r->source = messages_.back()->message();
-        r->source.arrival = clock_.now();
-        chain_.process(r, clock_.now());
+        mqtt_message m = messages_.back()->message();
+        m.arrival = clock_.now();
+        chain_.process(r, m, clock_.now());
         return r;
     }
 
@@ -92,9 +92,9 @@ TEST_F(chain_second_handoff, message_without_expiry_is_always_handed_over_unchan
     messages_.push_back(std::make_unique<testing::received_publish>(s));
     records_.push_back(std::make_unique<outbound_kafka_record>());
     outbound_kafka_record* r = records_.back().get();
-    r->source = messages_.back()->message();
-    r->source.arrival = clock_.now();
-    chain_.process(r, clock_.now());
+    mqtt_message m = messages_.back()->message();
+    m.arrival = clock_.now();
+    chain_.process(r, m, clock_.now());
     clock_.advance(3600 * ns_per_s);
     EXPECT_TRUE(chain_.reevaluate_at_handoff(r));
     EXPECT_EQ(r->expiry_header, -1);

@@ -23,13 +23,11 @@ public:
     explicit synthetic_source(std::uint64_t total, testing::publish_spec spec = {})
         : total_(total), publish_(spec) {}
 
-    std::size_t receive(std::span<outbound_kafka_record* const> slots, mono_ns now) noexcept override {
+    std::size_t receive(std::span<mqtt_message*> messages, mono_ns now) noexcept override {
         check_thread();
         std::size_t n = 0;
-        while (n < slots.size() && next_ <= total_) {
-            slots[n]->source = publish_.message();
-            slots[n]->source.arrival = now;
-            slots[n]->source.tag = delivery_tag{next_++};
+        while (n < messages.size() && next_ <= total_) {
+            handout_.put(messages, n, publish_.message(), now, delivery_tag{next_++});
             ++n;
         }
         received_.store(next_ - 1, std::memory_order_release);
@@ -55,6 +53,7 @@ private:
     std::uint64_t next_ = 1;
     std::atomic<std::uint64_t> received_{0};
     testing::received_publish publish_;
+    testing::handout handout_;
     std::thread::id owner_;
 };
 

@@ -57,9 +57,9 @@ std::uint64_t allocations_for(partition_strategy strategy, bool batching) {
                 dest.drain();
                 r = dest.pool.acquire();
             }
-            r->source = publish.message();
-            r->source.arrival = clock.now();
-            chain.process(r, clock.now());
+            mqtt_message m = publish.message();
+            m.arrival = clock.now();
+            chain.process(r, m, clock.now());
             if (i % 16 == 15) {
                 clock.advance(ns_per_ms);
                 chain.poll();

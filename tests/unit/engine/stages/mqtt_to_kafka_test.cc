@@ -111,8 +111,7 @@ TEST(mqtt_to_kafka, a_message_with_more_headers_than_a_slot_reserves_gets_them_a
     one.user_properties = {{"a", "1"}};
     const testing::received_publish small(one, 0);
     t.record.reset();
-    t.record.source = small.message();
-    translate_mqtt_to_kafka(t.record, settings, t.drops, &t.ids);
+    translate_mqtt_to_kafka(small.message(), t.record, settings, t.drops, &t.ids);
     EXPECT_EQ(headers_of(t.record), (header_pairs{{"a", "1"}}));
     EXPECT_EQ(t.record.headers.capacity(), room);
 }

@@ -54,7 +54,7 @@ TEST(partitioner, default_round_robin_per_message_cycles_through_partitions) {
     translated t(publish_spec{});
     std::vector<int> seen;
     for (int i = 0; i < 8; ++i) {
-        p.assign(t.record, 3, drops);
+        p.assign(t.record, t.message, 3, drops);
         seen.push_back(t.record.partition.value);
     }
     EXPECT_EQ(seen, (std::vector<int>{0, 1, 2, 0, 1, 2, 0, 1}));
@@ -65,15 +65,15 @@ TEST(partitioner, default_round_robin_per_batch_moves_on_when_the_batch_is_flush
     partitioner p({partition_strategy::round_robin, rotation_unit::per_batch, {}, {}});
     drop_counters drops;
     translated t(publish_spec{});
-    p.assign(t.record, 3, drops);
+    p.assign(t.record, t.message, 3, drops);
     EXPECT_EQ(t.record.partition.value, 0);
-    p.assign(t.record, 3, drops);
+    p.assign(t.record, t.message, 3, drops);
     EXPECT_EQ(t.record.partition.value, 0);  // sticky until flushed
     p.on_batch_flushed(partition_id{2});     // another partition's flush does not move it
-    p.assign(t.record, 3, drops);
+    p.assign(t.record, t.message, 3, drops);
     EXPECT_EQ(t.record.partition.value, 0);
     p.on_batch_flushed(partition_id{0});
-    p.assign(t.record, 3, drops);
+    p.assign(t.record, t.message, 3, drops);
     EXPECT_EQ(t.record.partition.value, 1);
 }
 
@@ -84,7 +84,7 @@ TEST(partitioner, default_distribution_over_time_is_even) {
         translated t(publish_spec{});
         std::map<int, int> counts;
         for (int i = 0; i < 12000; ++i) {
-            p.assign(t.record, 6, drops);
+            p.assign(t.record, t.message, 6, drops);
             ++counts[t.record.partition.value];
             if (i % 100 == 99) p.on_batch_flushed(t.record.partition);  // batches of 100
         }
@@ -98,9 +98,9 @@ TEST(partitioner, static_strategy_uses_instance_id_mod_partition_count) {
     translated t(publish_spec{});
     for (std::uint32_t instance : {0u, 1u, 5u, 7u}) {
         partitioner p({partition_strategy::fixed, rotation_unit::per_message, {}, {instance}});
-        p.assign(t.record, 4, drops);
+        p.assign(t.record, t.message, 4, drops);
         EXPECT_EQ(t.record.partition.value, static_cast<int>(instance % 4));
-        p.assign(t.record, 4, drops);
+        p.assign(t.record, t.message, 4, drops);
         EXPECT_EQ(t.record.partition.value, static_cast<int>(instance % 4));
     }
     EXPECT_FALSE(t.record.has_key);  // SPEC §3.1: no key for Static
@@ -112,7 +112,7 @@ TEST(partitioner, topic_strategy_hashes_the_mqtt_topic_and_sets_it_as_key) {
     publish_spec s;
     s.topic = "factory/line7/pressure";
     translated t(s);
-    p.assign(t.record, 12, drops);
+    p.assign(t.record, t.message, 12, drops);
     EXPECT_TRUE(t.record.has_key);
     EXPECT_EQ(t.record.key, "factory/line7/pressure");
     EXPECT_EQ(t.record.partition, murmur2_partition("factory/line7/pressure", 12));
@@ -124,7 +124,7 @@ TEST(partitioner, property_strategy_hashes_the_property_value_and_sets_it_as_key
     publish_spec s;
     s.user_properties = {{"site", "x"}, {"device-id", "pump-42"}, {"device-id", "second"}};
     translated t(s);
-    p.assign(t.record, 10, drops);
+    p.assign(t.record, t.message, 10, drops);
     EXPECT_EQ(t.record.key, "pump-42");  // the first occurrence
     EXPECT_EQ(t.record.partition, murmur2_partition("pump-42", 10));
     EXPECT_EQ(drops.value(drop_reason::partition_key_missing), 0u);
@@ -138,7 +138,7 @@ TEST(partitioner, property_strategy_without_the_property_falls_back_to_default_a
     translated t(s);
     std::set<int> partitions;
     for (int i = 0; i < 4; ++i) {
-        p.assign(t.record, 4, drops);
+        p.assign(t.record, t.message, 4, drops);
         partitions.insert(t.record.partition.value);
     }
     EXPECT_EQ(partitions.size(), 4u);  // round robin
@@ -153,10 +153,10 @@ TEST(partitioner, key_based_strategies_are_stable_across_instances_and_calls) {
     translated t(s);
     partitioner p1({partition_strategy::topic, rotation_unit::per_message, {}, {0}});
     partitioner p2({partition_strategy::topic, rotation_unit::per_message, {}, {3}});
-    p1.assign(t.record, 16, drops);
+    p1.assign(t.record, t.message, 16, drops);
     const auto first = t.record.partition;
     for (int i = 0; i < 10; ++i) {
-        p2.assign(t.record, 16, drops);
+        p2.assign(t.record, t.message, 16, drops);
         EXPECT_EQ(t.record.partition, first);
     }
 }
@@ -166,9 +166,9 @@ TEST(partitioner, a_topic_that_grows_is_used_without_restart) {
     drop_counters drops;
     translated t(publish_spec{});
     std::set<int> seen;
-    for (int i = 0; i < 2; ++i) p.assign(t.record, 2, drops);
+    for (int i = 0; i < 2; ++i) p.assign(t.record, t.message, 2, drops);
     for (int i = 0; i < 8; ++i) {
-        p.assign(t.record, 8, drops);
+        p.assign(t.record, t.message, 8, drops);
         seen.insert(t.record.partition.value);
     }
     EXPECT_EQ(seen.size(), 8u);
@@ -195,7 +195,7 @@ TEST(partitioner, key_bytes_are_added_to_the_batch_accounting) {
     drop_counters drops;
     translated t(publish_spec{});
     const auto before = t.record.bytes;
-    p.assign(t.record, 3, drops);
+    p.assign(t.record, t.message, 3, drops);
     EXPECT_EQ(t.record.bytes, before + t.record.key.size());
 }
 

@@ -23,12 +23,12 @@ inline header_pairs headers_of(const outbound_kafka_record& r) {
 struct translated {
     explicit translated(const publish_spec& spec, mqtt_to_kafka_settings settings = {},
                         mono_ns arrival = 0)
-        : publish(spec, arrival), ids(7) {
+        : publish(spec, arrival), message(publish.message()), ids(7) {
         if (settings.destination_topic.empty()) settings.destination_topic = "telemetry";
-        record.source = publish.message();
-        translate_mqtt_to_kafka(record, settings, drops, &ids);
+        translate_mqtt_to_kafka(message, record, settings, drops, &ids);
     }
     received_publish publish;
+    mqtt_message message;  // views into `publish`, as the MQTT transport hands them out
     uuid_source ids;
     outbound_kafka_record record;
     drop_counters drops;
