@@ -94,16 +94,18 @@ std::size_t mqtt_to_kafka_shard::ingress_poll(mono_ns now) noexcept {
         slot->prefetch();
         burst_.push_back(slot);
     }
-    for (outbound_kafka_record* slot : burst_) {
-        slot->reset();
-        slot->prefetch_headers(prefetched_headers);
-    }
     // Called even with no free slot: the source's receive() also drives its connection (keep-
     // alive, acknowledgement writes), which must go on while the in-flight bound holds intake.
+    // Meanwhile (socket reads, decoding) the slots' lines arrive.
     const std::size_t got =
         source_.receive(std::span<mqtt_message*>(received_.data(), burst_.size()), now);
     for (std::size_t i = got; i < burst_.size(); ++i) pool_.release(burst_[i]);
     if (got == 0) return work;
+    // The header entries hang off the slots: their addresses are in the lines just loaded.
+    for (std::size_t i = 0; i < got; ++i) {
+        burst_[i]->reset();
+        burst_[i]->prefetch_headers(prefetched_headers);
+    }
     in_flight_.store(in_flight_.load(std::memory_order_relaxed) + got, std::memory_order_release);
 
     if (to_worker_) {
