@@ -229,14 +229,9 @@ class line_rate_source final : public ingress_source {
 public:
     explicit line_rate_source(std::uint64_t total) : total_(total) {}
     std::size_t receive(std::span<mqtt_message*> messages, mono_ns now) noexcept override {
-        // Like the MQTT transport: the handed-out messages live until the next call.
-        if (out_.size() < messages.size()) out_.resize(messages.size());
         std::size_t n = 0;
         while (n < messages.size() && next_ < total_) {
-            out_[n] = reference_publish().message();
-            out_[n].arrival = now;
-            out_[n].tag = delivery_tag{next_++};
-            messages[n] = &out_[n];
+            handout_.put(messages, n, reference_publish().message(), now, delivery_tag{next_++});
             ++n;
         }
         return n;
@@ -247,7 +242,7 @@ public:
 private:
     std::uint64_t total_;
     std::uint64_t next_ = 0;
-    std::vector<mqtt_message> out_;
+    testing::handout handout_{false};  // like the MQTT transport: valid until the next call
 };
 
 // Acknowledges every handed-over record on the next poll of the worker thread.

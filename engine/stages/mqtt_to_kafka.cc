@@ -89,7 +89,7 @@ void translate_mqtt_to_kafka(const mqtt_message& in, outbound_kafka_record& reco
     }
 
     // Room for every header this message can produce: the five properties, its user
-    // properties, and the CloudEvents attributes CreateOrRemap may add (six; Propagate only
+    // properties, and room for the CloudEvents attributes CreateOrRemap may add (Propagate only
     // renames or drops). Allocates only the first time a slot sees that many.
     const bool create = settings.cloud_events == cloud_events_mode::create_or_remap;
     record.headers.ensure(5 + in.properties.user_property_count + (create ? 7 : 0));

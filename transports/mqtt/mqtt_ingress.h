@@ -16,8 +16,9 @@ namespace flowbridge::mqtt {
 /// receive() first polls the event loop (socket reads, PUBACK writes, keep-alive, reconnects —
 /// all on the calling thread, no other threads), then hands out received PUBLISHes in arrival
 /// order where the session decoded them (no copy: session::take_in_place), stamping arrival
-/// time and CreateTime once per burst. complete() maps `delivered`/`expired` to an acknowledgement and `failed` to none;
-/// the session sends PUBACKs in arrival order (MQTT v5 §4.6).
+/// time and CreateTime once per burst. complete() maps `delivered`/`expired` to an
+/// acknowledgement and `failed` to none; the session sends PUBACKs in arrival order (MQTT v5
+/// §4.6).
 ///
 /// Owned by the shard's ingress thread: construct it anywhere, then call receive() and complete()
 /// from that thread only. The loop and the session must outlive it.
