@@ -94,7 +94,7 @@ void BM_partitioner(benchmark::State& state) {
     const mqtt_message message = publish.message();
     translate_mqtt_to_kafka(message, record, {"telemetry", true, cloud_events_mode::propagate, {}},
                             drops);
-    partitioner p({strategy, rotation_unit::per_message, "seq", {3}});
+    partitioner p({strategy, rotation_unit::per_message, "seq", {3}, {}});
     for (auto _ : state) {
         p.assign(record, message, 12, drops);
         benchmark::DoNotOptimize(record.partition);
@@ -180,6 +180,7 @@ void BM_pipeline_fused(benchmark::State& state) {
     settings.translation.destination_topic = "telemetry";
     settings.partitioning.rotation = rotation;
     settings.batching = {true, 5, 1000, 1'000'000};
+    settings.partitioning.turn = {1000, 1'000'000, 5};  // a Default turn: one batch
     mqtt_to_kafka_chain chain(settings, clock, partitions, dest, dest);
     dest.chain = &chain;
 
@@ -271,6 +272,7 @@ void BM_shard(benchmark::State& state) {
     mqtt_to_kafka_chain_settings settings;
     settings.translation.destination_topic = "telemetry";
     settings.batching = {true, 5, 1000, 1'000'000};
+    settings.partitioning.turn = {1000, 1'000'000, 5};  // a Default turn: one batch
     const auto cpus = pipeline::allowed_cpus();
     const auto plan = pipeline::plan_cores(1, topo, cpus);
     for (auto _ : state) {

@@ -14,9 +14,7 @@ mqtt_to_kafka_chain::mqtt_to_kafka_chain(const mqtt_to_kafka_chain_settings& set
       owner_(owner),
       ids_(seed),
       partitioner_(settings.partitioning, static_cast<std::uint32_t>(seed)),
-      batcher_(settings.batching, *this) {
-    batcher_.set_flush_observer(&mqtt_to_kafka_chain::on_flush, this);
-}
+      batcher_(settings.batching, *this) {}
 
 void mqtt_to_kafka_chain::process(outbound_kafka_record* record, const mqtt_message& message,
                                   mono_ns now) noexcept {
@@ -54,10 +52,6 @@ bool mqtt_to_kafka_chain::reevaluate_at_handoff(outbound_kafka_record* record) n
     if (restamp_expiry(*record, clock_.now(), drops_)) return true;
     complete(record, completion::expired);
     return false;
-}
-
-void mqtt_to_kafka_chain::on_flush(void* self, partition_id p, flush_reason, std::size_t) {
-    static_cast<mqtt_to_kafka_chain*>(self)->partitioner_.on_batch_flushed(p);
 }
 
 void mqtt_to_kafka_chain::complete(outbound_kafka_record* record, completion how) noexcept {

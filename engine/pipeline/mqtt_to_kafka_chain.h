@@ -92,7 +92,6 @@ public:
 
 private:
     void deliver(partition_id partition, std::span<outbound_kafka_record*> batch) noexcept override;
-    static void on_flush(void* self, partition_id p, flush_reason why, std::size_t n);
 
     mqtt_to_kafka_chain_settings settings_;
     const clock& clock_;

@@ -59,7 +59,7 @@ public:
 
     std::size_t buffered_records() const noexcept { return buffered_; }
 
-    /// Called after every flush (the partitioner's per-batch rotation, metrics). Optional.
+    /// Called after every flush (tests observe the flush reasons through it). Optional.
     void set_flush_observer(flush_observer observer, void* context) noexcept {
         observer_ = observer;
         observer_context_ = context;

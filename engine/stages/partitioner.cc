@@ -42,11 +42,45 @@ std::int32_t murmur2(std::string_view key) noexcept {
     return static_cast<std::int32_t>(h);
 }
 
-partition_id partitioner::round_robin(std::int32_t partition_count) noexcept {
+partitioner::partitioner(const partitioner_settings& settings, std::uint32_t start) noexcept
+    : settings_(settings),
+      max_age_ns_(static_cast<mono_ns>(settings.turn.max_age_ms) * ns_per_ms),
+      next_(start) {
+    if (settings_.turn.max_messages == 0) settings_.turn.max_messages = 1;
+    if (settings_.turn.max_bytes == 0) settings_.turn.max_bytes = 1;
+}
+
+partition_id partitioner::round_robin(const outbound_kafka_record& record,
+                                      std::int32_t partition_count) noexcept {
     const auto count = static_cast<std::uint32_t>(partition_count);
-    if (next_ >= count) next_ %= count;  // also absorbs a partition count that shrank
+    if (settings_.rotation == rotation_unit::per_message) {
+        if (next_ >= count) next_ %= count;  // also absorbs a partition count that shrank
+        return partition_id{static_cast<std::int32_t>(next_++)};
+    }
+    // Per batch. A partition count that shrank below the turn's partition ends the turn.
+    if (next_ >= count) {
+        next_ %= count;
+        turn_records_ = 0;
+    }
+    // End the open turn first if this record would not fit in it (SPEC §2.1's batch rules: bytes,
+    // then age — records of one ingress burst share their arrival time and stay together, as the
+    // batcher hands a burst over at once even with latencyMs 0), then stay until it is full.
+    const bool aged = record.arrival != turn_start_ && record.arrival - turn_start_ >= max_age_ns_;
+    if (turn_records_ != 0 && (turn_bytes_ + record.bytes > settings_.turn.max_bytes || aged)) {
+        next_ = (next_ + 1) % count;
+        turn_records_ = 0;
+    }
+    if (turn_records_ == 0) {
+        turn_bytes_ = 0;
+        turn_start_ = record.arrival;
+    }
     const partition_id chosen{static_cast<std::int32_t>(next_)};
-    if (settings_.rotation == rotation_unit::per_message) ++next_;
+    ++turn_records_;
+    turn_bytes_ += record.bytes;
+    if (turn_records_ >= settings_.turn.max_messages || turn_bytes_ >= settings_.turn.max_bytes) {
+        ++next_;
+        turn_records_ = 0;
+    }
     return chosen;
 }
 
@@ -54,7 +88,7 @@ void partitioner::assign(outbound_kafka_record& record, const mqtt_message& sour
                          std::int32_t partition_count, drop_counters& drops) noexcept {
     switch (settings_.strategy) {
         case partition_strategy::round_robin:
-            record.partition = round_robin(partition_count);
+            record.partition = round_robin(record, partition_count);
             return;
         case partition_strategy::fixed:
             // SPEC §3.4 Static: partition = instanceId mod partitionCount.
@@ -78,7 +112,7 @@ void partitioner::assign(outbound_kafka_record& record, const mqtt_message& sour
             }
             if (!found) {
                 drops.add(drop_reason::partition_key_missing);
-                record.partition = round_robin(partition_count);
+                record.partition = round_robin(record, partition_count);
                 return;
             }
             break;

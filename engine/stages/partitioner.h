@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "engine/message/clock.h"
 #include "engine/message/ids.h"
 #include "engine/message/mqtt_message.h"
 #include "engine/message/outbound.h"
@@ -14,9 +15,24 @@ namespace flowbridge {
 enum class partition_strategy : std::uint8_t { round_robin, fixed, topic, property };
 
 /// The unit of rotation of the Default (round-robin) strategy. `per_batch` stays on one partition
-/// until the batcher flushes that partition's batch (like Kafka's sticky partitioner), which
-/// makes fuller batches; `per_message` moves on with every message. See docs/performance.md.
+/// for one batch's worth of records (`rotation_turn`, like Kafka's sticky partitioner), which
+/// makes full batches; `per_message` moves on with every message. See docs/translation.md.
 enum class rotation_unit : std::uint8_t { per_message, per_batch };
+
+/// How long a per-batch turn stays on one partition: the destination's configured batch shape
+/// (`maxMessages`, `maxBytes`, `latencyMs` — what the Kafka client collects into one batch for
+/// that partition). The turn ends when it holds `max_messages` records, when the next record
+/// would take it past `max_bytes` (a record alone larger than that is a turn of one), or when a
+/// record arrives `max_age_ms` or more after the turn's first one (records of one ingress burst
+/// share an arrival time, so a burst is never split by age). It follows the configured
+/// shape, not the engine batcher's hand-overs: for a Kafka destination the engine hands every
+/// ingress burst over at once (docs/architecture.md §4), and rotating per burst spread each
+/// Kafka batch's worth over every partition (docs/performance.md, "Sticky turns").
+struct rotation_turn {
+    std::uint32_t max_messages = 100000;
+    std::uint32_t max_bytes = 1000000;
+    std::uint32_t max_age_ms = 5;
+};
 
 /// Kafka's murmur2 exactly as the Java client computes it (`Utils.murmur2`), returning the
 /// signed 32-bit result Java returns.
@@ -34,6 +50,7 @@ struct partitioner_settings {
     rotation_unit rotation = rotation_unit::per_batch;
     std::string_view key_property;  // `partitionKeyProperty`, for `property`
     instance_id instance;           // for `fixed` (Static)
+    rotation_turn turn;             // for `round_robin` per batch (and `property`'s fallback)
 };
 
 /// Chooses each record's partition, and its key for the Topic and Property strategies (SPEC
@@ -42,27 +59,25 @@ struct partitioner_settings {
 /// at run time (SPEC §3.4).
 class partitioner {
 public:
-    explicit partitioner(const partitioner_settings& settings, std::uint32_t start = 0) noexcept
-        : settings_(settings), next_(start) {}
+    explicit partitioner(const partitioner_settings& settings, std::uint32_t start = 0) noexcept;
 
     /// Sets record.partition (and record.key for topic/property: a view into `source`, the
-    /// PUBLISH `record` was translated from). `partition_count` ≥ 1.
+    /// PUBLISH `record` was translated from). `partition_count` ≥ 1. A per-batch turn counts
+    /// `record.bytes` (set by translation) and ages by `record.arrival`.
     void assign(outbound_kafka_record& record, const mqtt_message& source,
                 std::int32_t partition_count, drop_counters& drops) noexcept;
 
-    /// Tells a per-batch round robin that the current partition's batch was flushed.
-    void on_batch_flushed(partition_id flushed) noexcept {
-        if (settings_.rotation == rotation_unit::per_batch &&
-            static_cast<std::int32_t>(next_) == flushed.value) {
-            ++next_;
-        }
-    }
-
 private:
-    partition_id round_robin(std::int32_t partition_count) noexcept;
+    partition_id round_robin(const outbound_kafka_record& record,
+                             std::int32_t partition_count) noexcept;
 
     partitioner_settings settings_;
+    mono_ns max_age_ns_;
     std::uint32_t next_;
+    // The open per-batch turn on partition `next_` (turn_records_ == 0: none).
+    std::uint32_t turn_records_ = 0;
+    std::uint64_t turn_bytes_ = 0;
+    mono_ns turn_start_ = 0;
 };
 
 }  // namespace flowbridge

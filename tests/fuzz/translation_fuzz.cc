@@ -54,7 +54,7 @@ void mqtt_to_kafka(std::uint8_t bits, std::string_view block) {
     }
     check(record.bytes == record.accounted_bytes());
     partitioner p({static_cast<partition_strategy>((bits >> 2) & 3), rotation_unit::per_batch,
-                   "key", {1}});
+                   "key", {1}, {}});
     p.assign(record, message, 1 + (bits >> 4), drops);
     check(record.partition.value >= 0 && record.partition.value < 1 + (bits >> 4));
     restamp_expiry(record, static_cast<mono_ns>(bits) * ns_per_s, drops);

@@ -1,6 +1,7 @@
-// mqtt_to_kafka_chain's second hand-off (SPEC §3.3): a record the destination held back during
-// an outage is re-evaluated with the chain's clock and drop counters right before it goes out
-// again. Simulated time only (manual_clock).
+// mqtt_to_kafka_chain: the second hand-off (SPEC §3.3) — a record the destination held back
+// during an outage is re-evaluated with the chain's clock and drop counters right before it goes
+// out again — and the Default partitioner's turns under the runtime's batching (SPEC §3.4).
+// Simulated time only (manual_clock).
 #include "engine/pipeline/mqtt_to_kafka_chain.h"
 
 #include <gtest/gtest.h>
@@ -98,6 +99,41 @@ TEST_F(chain_second_handoff, message_without_expiry_is_always_handed_over_unchan
     clock_.advance(3600 * ns_per_s);
     EXPECT_TRUE(chain_.reevaluate_at_handoff(r));
     EXPECT_EQ(r->expiry_header, -1);
+}
+
+// The runtime's Kafka mapping: the engine hands every burst over at once (latency 0) and
+// librdkafka batches by the configured shape, so a Default turn must follow that shape — 10
+// records per partition here — and not the bursts of 4 the engine hands over.
+TEST(chain_partitioning, default_turn_follows_the_configured_batch_not_the_engine_handover) {
+    mqtt_to_kafka_chain_settings settings;
+    settings.translation.destination_topic = "t";
+    settings.batching = {true, 0, 100000, 1'000'000};
+    settings.partitioning.rotation = rotation_unit::per_batch;
+    settings.partitioning.turn = {10, 1'000'000, 5};
+    manual_clock clock{100 * ns_per_s};
+    std::atomic<std::int32_t> partitions{3};
+    holding_sink sink;
+    recording_owner owner;
+    mqtt_to_kafka_chain chain{settings, clock, partitions, sink, owner, 0};
+    testing::received_publish message{testing::publish_spec{}};
+    std::vector<outbound_kafka_record> records(32);
+    for (std::size_t burst = 0; burst < 8; ++burst) {
+        const mono_ns now = clock.now();
+        for (std::size_t i = 0; i < 4; ++i) {
+            mqtt_message m = message.message();
+            m.arrival = now;
+            chain.process(&records[burst * 4 + i], m, now);
+        }
+        chain.poll(now);  // as the shard loop does after every burst
+        EXPECT_EQ(sink.held.size(), 4 * (burst + 1)) << "the burst is handed over at once";
+        clock.advance(100 * 1000);  // 100 µs between bursts
+    }
+    std::vector<int> expected;
+    for (int p : {0, 1, 2}) expected.insert(expected.end(), 10, p);
+    expected.insert(expected.end(), 2, 0);
+    std::vector<int> assigned;  // in arrival order (a hand-over goes partition by partition)
+    for (const outbound_kafka_record& r : records) assigned.push_back(r.partition.value);
+    EXPECT_EQ(assigned, expected);
 }
 
 }  // namespace

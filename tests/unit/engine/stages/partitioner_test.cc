@@ -49,7 +49,7 @@ TEST(murmur2, agrees_with_librdkafkas_murmur2_partitioner_on_random_keys) {
 }
 
 TEST(partitioner, default_round_robin_per_message_cycles_through_partitions) {
-    partitioner p({partition_strategy::round_robin, rotation_unit::per_message, {}, {}});
+    partitioner p({partition_strategy::round_robin, rotation_unit::per_message, {}, {}, {}});
     drop_counters drops;
     translated t(publish_spec{});
     std::vector<int> seen;
@@ -61,33 +61,71 @@ TEST(partitioner, default_round_robin_per_message_cycles_through_partitions) {
     EXPECT_FALSE(t.record.has_key);  // SPEC §3.1: no key for Default
 }
 
-TEST(partitioner, default_round_robin_per_batch_moves_on_when_the_batch_is_flushed) {
-    partitioner p({partition_strategy::round_robin, rotation_unit::per_batch, {}, {}});
+// Assigns one record of `bytes` bytes arriving at `arrival` and returns its partition.
+int assign_at(partitioner& p, translated& t, std::uint32_t bytes, mono_ns arrival,
+              std::int32_t partitions = 3) {
     drop_counters drops;
+    t.record.bytes = bytes;
+    t.record.arrival = arrival;
+    p.assign(t.record, t.message, partitions, drops);
+    return t.record.partition.value;
+}
+
+partitioner per_batch(rotation_turn turn) {
+    return partitioner({partition_strategy::round_robin, rotation_unit::per_batch, {}, {}, turn});
+}
+
+TEST(partitioner, default_turn_holds_max_messages_records_then_moves_on) {
+    partitioner p = per_batch({3, 1'000'000, 5});
     translated t(publish_spec{});
-    p.assign(t.record, t.message, 3, drops);
-    EXPECT_EQ(t.record.partition.value, 0);
-    p.assign(t.record, t.message, 3, drops);
-    EXPECT_EQ(t.record.partition.value, 0);  // sticky until flushed
-    p.on_batch_flushed(partition_id{2});     // another partition's flush does not move it
-    p.assign(t.record, t.message, 3, drops);
-    EXPECT_EQ(t.record.partition.value, 0);
-    p.on_batch_flushed(partition_id{0});
-    p.assign(t.record, t.message, 3, drops);
-    EXPECT_EQ(t.record.partition.value, 1);
+    std::vector<int> seen;
+    for (int i = 0; i < 10; ++i) seen.push_back(assign_at(p, t, 100, 0));
+    EXPECT_EQ(seen, (std::vector<int>{0, 0, 0, 1, 1, 1, 2, 2, 2, 0}));
+    EXPECT_FALSE(t.record.has_key);  // SPEC §3.1: no key for Default
+}
+
+TEST(partitioner, default_turn_ends_before_a_record_that_would_pass_max_bytes) {
+    partitioner p = per_batch({100, 250, 5});
+    translated t(publish_spec{});
+    EXPECT_EQ(assign_at(p, t, 100, 0), 0);
+    EXPECT_EQ(assign_at(p, t, 100, 0), 0);   // 200 of 250
+    EXPECT_EQ(assign_at(p, t, 100, 0), 1);   // 300 would not fit: next turn
+    EXPECT_EQ(assign_at(p, t, 150, 0), 1);   // exactly 250: full, the turn ends after it
+    EXPECT_EQ(assign_at(p, t, 400, 0), 2);   // larger than max_bytes alone: a turn of one
+    EXPECT_EQ(assign_at(p, t, 10, 0), 0);
+}
+
+TEST(partitioner, default_turn_ends_latency_after_its_first_record_but_keeps_a_burst_together) {
+    partitioner p = per_batch({100, 1'000'000, 5});
+    translated t(publish_spec{});
+    EXPECT_EQ(assign_at(p, t, 10, 1 * ns_per_ms), 0);
+    EXPECT_EQ(assign_at(p, t, 10, 5 * ns_per_ms), 0);  // 4 ms after the turn's first record
+    EXPECT_EQ(assign_at(p, t, 10, 6 * ns_per_ms), 1);  // 5 ms: a new turn
+    EXPECT_EQ(assign_at(p, t, 10, 6 * ns_per_ms), 1);
+    // latencyMs 0: every burst (one arrival time) is a turn of its own, never split.
+    partitioner zero = per_batch({100, 1'000'000, 0});
+    std::vector<int> seen;
+    for (mono_ns burst : {10, 10, 10, 20, 20, 30}) seen.push_back(assign_at(zero, t, 10, burst));
+    EXPECT_EQ(seen, (std::vector<int>{0, 0, 0, 1, 1, 2}));
+}
+
+TEST(partitioner, default_turn_restarts_when_the_partition_count_shrinks_below_it) {
+    partitioner p = per_batch({2, 1'000'000, 5});
+    translated t(publish_spec{});
+    std::vector<int> seen;
+    for (int i = 0; i < 5; ++i) seen.push_back(assign_at(p, t, 10, 0, 4));  // 0 0 1 1 2
+    seen.push_back(assign_at(p, t, 10, 0, 2));  // partition 2 is gone: a new turn on 0
+    seen.push_back(assign_at(p, t, 10, 0, 2));
+    seen.push_back(assign_at(p, t, 10, 0, 2));
+    EXPECT_EQ(seen, (std::vector<int>{0, 0, 1, 1, 2, 0, 0, 1}));
 }
 
 TEST(partitioner, default_distribution_over_time_is_even) {
     for (rotation_unit unit : {rotation_unit::per_message, rotation_unit::per_batch}) {
-        partitioner p({partition_strategy::round_robin, unit, {}, {}});
-        drop_counters drops;
+        partitioner p({partition_strategy::round_robin, unit, {}, {}, {100, 1'000'000, 5}});
         translated t(publish_spec{});
         std::map<int, int> counts;
-        for (int i = 0; i < 12000; ++i) {
-            p.assign(t.record, t.message, 6, drops);
-            ++counts[t.record.partition.value];
-            if (i % 100 == 99) p.on_batch_flushed(t.record.partition);  // batches of 100
-        }
+        for (int i = 0; i < 12000; ++i) ++counts[assign_at(p, t, 200, i * 1000, 6)];  // 1 µs apart
         ASSERT_EQ(counts.size(), 6u);
         for (const auto& [partition, n] : counts) EXPECT_EQ(n, 2000) << partition;
     }
@@ -97,7 +135,7 @@ TEST(partitioner, static_strategy_uses_instance_id_mod_partition_count) {
     drop_counters drops;
     translated t(publish_spec{});
     for (std::uint32_t instance : {0u, 1u, 5u, 7u}) {
-        partitioner p({partition_strategy::fixed, rotation_unit::per_message, {}, {instance}});
+        partitioner p({partition_strategy::fixed, rotation_unit::per_message, {}, {instance}, {}});
         p.assign(t.record, t.message, 4, drops);
         EXPECT_EQ(t.record.partition.value, static_cast<int>(instance % 4));
         p.assign(t.record, t.message, 4, drops);
@@ -107,7 +145,7 @@ TEST(partitioner, static_strategy_uses_instance_id_mod_partition_count) {
 }
 
 TEST(partitioner, topic_strategy_hashes_the_mqtt_topic_and_sets_it_as_key) {
-    partitioner p({partition_strategy::topic, rotation_unit::per_message, {}, {}});
+    partitioner p({partition_strategy::topic, rotation_unit::per_message, {}, {}, {}});
     drop_counters drops;
     publish_spec s;
     s.topic = "factory/line7/pressure";
@@ -119,7 +157,7 @@ TEST(partitioner, topic_strategy_hashes_the_mqtt_topic_and_sets_it_as_key) {
 }
 
 TEST(partitioner, property_strategy_hashes_the_property_value_and_sets_it_as_key) {
-    partitioner p({partition_strategy::property, rotation_unit::per_message, "device-id", {}});
+    partitioner p({partition_strategy::property, rotation_unit::per_message, "device-id", {}, {}});
     drop_counters drops;
     publish_spec s;
     s.user_properties = {{"site", "x"}, {"device-id", "pump-42"}, {"device-id", "second"}};
@@ -131,7 +169,7 @@ TEST(partitioner, property_strategy_hashes_the_property_value_and_sets_it_as_key
 }
 
 TEST(partitioner, property_strategy_without_the_property_falls_back_to_default_and_counts) {
-    partitioner p({partition_strategy::property, rotation_unit::per_message, "device-id", {}});
+    partitioner p({partition_strategy::property, rotation_unit::per_message, "device-id", {}, {}});
     drop_counters drops;
     publish_spec s;
     s.user_properties = {{"site", "x"}};
@@ -151,8 +189,8 @@ TEST(partitioner, key_based_strategies_are_stable_across_instances_and_calls) {
     publish_spec s;
     s.topic = "a/b";
     translated t(s);
-    partitioner p1({partition_strategy::topic, rotation_unit::per_message, {}, {0}});
-    partitioner p2({partition_strategy::topic, rotation_unit::per_message, {}, {3}});
+    partitioner p1({partition_strategy::topic, rotation_unit::per_message, {}, {0}, {}});
+    partitioner p2({partition_strategy::topic, rotation_unit::per_message, {}, {3}, {}});
     p1.assign(t.record, t.message, 16, drops);
     const auto first = t.record.partition;
     for (int i = 0; i < 10; ++i) {
@@ -162,7 +200,7 @@ TEST(partitioner, key_based_strategies_are_stable_across_instances_and_calls) {
 }
 
 TEST(partitioner, a_topic_that_grows_is_used_without_restart) {
-    partitioner p({partition_strategy::round_robin, rotation_unit::per_message, {}, {}});
+    partitioner p({partition_strategy::round_robin, rotation_unit::per_message, {}, {}, {}});
     drop_counters drops;
     translated t(publish_spec{});
     std::set<int> seen;
@@ -191,7 +229,7 @@ TEST(partitioner, key_hash_distribution_over_partitions_is_balanced) {
 }
 
 TEST(partitioner, key_bytes_are_added_to_the_batch_accounting) {
-    partitioner p({partition_strategy::topic, rotation_unit::per_message, {}, {}});
+    partitioner p({partition_strategy::topic, rotation_unit::per_message, {}, {}, {}});
     drop_counters drops;
     translated t(publish_spec{});
     const auto before = t.record.bytes;

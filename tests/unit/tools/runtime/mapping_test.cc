@@ -370,9 +370,14 @@ TEST_F(mapping, chain_settings_follow_the_kafka_destination) {
     EXPECT_EQ(s.chain().batching.latency_ms, 0u);
     EXPECT_EQ(s.chain().batching.max_messages, 0xffffffffu);
     EXPECT_EQ(s.chain().batching.max_bytes, 2000u);
+    // A Default turn is one configured batch: latencyMs is kept there.
+    EXPECT_EQ(s.chain().partitioning.turn.max_messages, 0xffffffffu);
+    EXPECT_EQ(s.chain().partitioning.turn.max_bytes, 2000u);
+    EXPECT_EQ(s.chain().partitioning.turn.max_age_ms, 7u);
     mqtt_to_kafka_flow_settings e(df("up"), ep("embedded"), 0);
     EXPECT_EQ(e.chain().partitioning.strategy, partition_strategy::fixed);
     EXPECT_FALSE(e.chain().batching.enabled);
+    EXPECT_EQ(e.chain().partitioning.turn.max_messages, 1u);  // mode Disabled: a turn per message
 }
 
 TEST_F(mapping, kafka_to_mqtt_settings_resolve_input_topic_and_annotations) {
