@@ -369,7 +369,9 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
             spare.pop_back();
         } else {
             auto owned = std::make_unique<chunk>();
-            owned->data = std::make_unique<char[]>(capacity);
+            // Not zeroed: the socket writes every byte before it is read (a zeroed 256 KiB
+            // chunk was 2 % of the shard thread at 1 KiB messages).
+            owned->data = std::make_unique_for_overwrite<char[]>(capacity);
             owned->capacity = capacity;
             c = owned.get();
             chunks.push_back(std::move(owned));
