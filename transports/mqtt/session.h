@@ -102,8 +102,12 @@ struct session_options {
     std::size_t receive_chunk_size = 256 * 1024;
     /// Reading stops (TCP back-pressure) while this many bytes of received packets are held…
     std::size_t max_buffered_bytes = 64 * 1024 * 1024;
-    /// …or while this many received messages have not been taken by the engine.
-    std::size_t max_undelivered = 4096;
+    /// …or while this many received messages have not been taken by the engine. Small on
+    /// purpose: a message is decoded when read and read again when taken, and at 4096 ahead
+    /// (4 MiB of 1 KiB packets) it had left the cache in between — the engine's first touch of
+    /// its properties was a full memory miss per message. The excess waits in the socket buffer,
+    /// which the next read streams through (docs/performance.md, "Read-ahead").
+    std::size_t max_undelivered = 512;
 };
 
 enum class session_state : std::uint8_t {
