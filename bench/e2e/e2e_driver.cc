@@ -5,7 +5,8 @@
 //   free-port                       a free loopback TCP port (bind 0, print, close)
 //   mqtt-ceiling  --port P ...      publisher → mosquitto → our MQTT subscriber: the broker's ceiling
 //   kafka-raw     --bootstrap B ... raw librdkafka producing the records flowbridge would produce
-//                                   (same value size, same five headers, same client properties)
+//                                   (same value size, same five headers, same client properties;
+//                                   --distinct-payloads N: each value its own bytes, from N copies)
 //   e2e           --port P --bootstrap B --topic T ...
 //                                   publisher → mosquitto → `flowbridge run` → Kafka → consumer:
 //                                   throughput (as fast as the publish window allows) and latency
@@ -682,6 +683,7 @@ int cmd_kafka_raw(const options& o) {
     struct counts {
         std::atomic<std::size_t> reports{0}, failures{0};
         std::int64_t last_ns = 0;
+        std::vector<std::uint8_t> in_flight;  // per --distinct-payloads slot
     } c;
     rd_kafka_conf_t* conf = kafka_conf(o.need("bootstrap"), o.properties);
     rd_kafka_conf_set_opaque(conf, &c);
@@ -689,6 +691,7 @@ int cmd_kafka_raw(const options& o) {
         auto* k = static_cast<counts*>(op);
         k->reports.fetch_add(1, std::memory_order_relaxed);
         if (m->err) k->failures.fetch_add(1, std::memory_order_relaxed);
+        if (m->_private != nullptr) k->in_flight[reinterpret_cast<std::uintptr_t>(m->_private) - 1] = 0;
         k->last_ns = now_ns();
     });
     char err[512];
@@ -709,11 +712,36 @@ int cmd_kafka_raw(const options& o) {
     // Throughput runs: no copy (librdkafka points at the payload, which stays unchanged until the
     // last delivery report), like flowbridge's transport and bench/kafka_bench.cc.
     const std::size_t poll_every = static_cast<std::size_t>(std::max<long long>(1, o.num("poll-every", 64)));
+    // --distinct-payloads N: every record gets its own value bytes, stamped with its own sequence
+    // number, from a ring of N copies (a slot is reused only once its record's delivery report
+    // came back) — records as distinct in memory as the ones flowbridge produces from its
+    // receive buffers. 0 (the default): one buffer, stamped once per run, for every record.
+    const std::size_t distinct = static_cast<std::size_t>(o.num("distinct-payloads", 0));
+    const std::size_t value_size = shape.payload.size();
+    std::vector<char> ring(distinct * value_size);
+    for (std::size_t k = 0; k < distinct; ++k) {
+        std::memcpy(ring.data() + k * value_size, shape.payload.data(), value_size);
+    }
+    c.in_flight.assign(distinct, 0);
+    std::size_t produced = 0;
     auto produce = [&](std::uint32_t run, std::size_t n) {
         const std::size_t target = c.reports.load() + n;
         const std::int64_t start = now_ns();
         shape.stamp(run, 0, start);
         for (std::size_t i = 0; i < n; ++i) {
+            const char* value = shape.payload.data();
+            void* opaque = nullptr;
+            if (distinct != 0) {
+                const std::size_t k = produced % distinct;
+                while (c.in_flight[k] != 0) rd_kafka_poll(rk, 1);
+                c.in_flight[k] = 1;
+                char* slot = ring.data() + k * value_size;
+                std::memcpy(slot + 4, &run, 4);
+                std::memcpy(slot + 8, &i, 8);
+                value = slot;
+                opaque = reinterpret_cast<void*>(static_cast<std::uintptr_t>(k + 1));
+            }
+            ++produced;
             rd_kafka_headers_t* h = rd_kafka_headers_new(headers.size());
             for (const auto& [k, v] : headers)
                 rd_kafka_header_add(h, k.data(), static_cast<ssize_t>(k.size()), v.data(),
@@ -722,7 +750,8 @@ int cmd_kafka_raw(const options& o) {
             for (;;) {
                 const auto e = rd_kafka_producev(
                     rk, RD_KAFKA_V_RKT(t), RD_KAFKA_V_PARTITION(part),
-                    RD_KAFKA_V_VALUE(shape.payload.data(), shape.payload.size()),
+                    RD_KAFKA_V_VALUE(const_cast<char*>(value), value_size),
+                    RD_KAFKA_V_OPAQUE(opaque),
                     RD_KAFKA_V_TIMESTAMP(1'700'000'000'000 + static_cast<std::int64_t>(i)),
                     RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
                 if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
