@@ -180,7 +180,7 @@ void BM_pipeline_fused(benchmark::State& state) {
     settings.translation.destination_topic = "telemetry";
     settings.partitioning.rotation = rotation;
     settings.batching = {true, 5, 1000, 1'000'000};
-    settings.partitioning.turn = {1000, 1'000'000, 5};  // a Default turn: one batch
+    settings.partitioning.turn = settings.batching;  // a Default turn: one batch
     mqtt_to_kafka_chain chain(settings, clock, partitions, dest, dest);
     dest.chain = &chain;
 
@@ -272,7 +272,7 @@ void BM_shard(benchmark::State& state) {
     mqtt_to_kafka_chain_settings settings;
     settings.translation.destination_topic = "telemetry";
     settings.batching = {true, 5, 1000, 1'000'000};
-    settings.partitioning.turn = {1000, 1'000'000, 5};  // a Default turn: one batch
+    settings.partitioning.turn = settings.batching;  // a Default turn: one batch
     const auto cpus = pipeline::allowed_cpus();
     const auto plan = pipeline::plan_cores(1, topo, cpus);
     for (auto _ : state) {

@@ -44,9 +44,9 @@ std::int32_t murmur2(std::string_view key) noexcept {
 
 partitioner::partitioner(const partitioner_settings& settings, std::uint32_t start) noexcept
     : settings_(settings),
-      max_age_ns_(static_cast<mono_ns>(settings.turn.max_age_ms) * ns_per_ms),
+      max_age_ns_(static_cast<mono_ns>(settings.turn.latency_ms) * ns_per_ms),
       next_(start) {
-    if (settings_.turn.max_messages == 0) settings_.turn.max_messages = 1;
+    if (settings_.turn.max_messages == 0 || !settings_.turn.enabled) settings_.turn.max_messages = 1;
     if (settings_.turn.max_bytes == 0) settings_.turn.max_bytes = 1;
 }
 

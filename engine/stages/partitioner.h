@@ -7,6 +7,7 @@
 #include "engine/message/ids.h"
 #include "engine/message/mqtt_message.h"
 #include "engine/message/outbound.h"
+#include "engine/stages/batcher.h"
 #include "engine/stages/drop_counters.h"
 
 namespace flowbridge {
@@ -15,24 +16,9 @@ namespace flowbridge {
 enum class partition_strategy : std::uint8_t { round_robin, fixed, topic, property };
 
 /// The unit of rotation of the Default (round-robin) strategy. `per_batch` stays on one partition
-/// for one batch's worth of records (`rotation_turn`, like Kafka's sticky partitioner), which
-/// makes full batches; `per_message` moves on with every message. See docs/translation.md.
+/// for one turn (like Kafka's sticky partitioner), which makes full batches; `per_message` moves
+/// on with every message. See docs/translation.md.
 enum class rotation_unit : std::uint8_t { per_message, per_batch };
-
-/// How long a per-batch turn stays on one partition: the destination's configured batch shape
-/// (`maxMessages`, `maxBytes`, `latencyMs` — what the Kafka client collects into one batch for
-/// that partition). The turn ends when it holds `max_messages` records, when the next record
-/// would take it past `max_bytes` (a record alone larger than that is a turn of one), or when a
-/// record arrives `max_age_ms` or more after the turn's first one (records of one ingress burst
-/// share an arrival time, so a burst is never split by age). It follows the configured
-/// shape, not the engine batcher's hand-overs: for a Kafka destination the engine hands every
-/// ingress burst over at once (docs/architecture.md §4), and rotating per burst spread each
-/// Kafka batch's worth over every partition (docs/performance.md, "Sticky turns").
-struct rotation_turn {
-    std::uint32_t max_messages = 100000;
-    std::uint32_t max_bytes = 1000000;
-    std::uint32_t max_age_ms = 5;
-};
 
 /// Kafka's murmur2 exactly as the Java client computes it (`Utils.murmur2`), returning the
 /// signed 32-bit result Java returns.
@@ -50,7 +36,16 @@ struct partitioner_settings {
     rotation_unit rotation = rotation_unit::per_batch;
     std::string_view key_property;  // `partitionKeyProperty`, for `property`
     instance_id instance;           // for `fixed` (Static)
-    rotation_turn turn;             // for `round_robin` per batch (and `property`'s fallback)
+    // A per-batch turn (for `round_robin`, and `property`'s fallback) is one batch of the
+    // destination's configured shape: it ends when it holds `max_messages` records, when the next
+    // record would take it past `max_bytes` (a record alone larger than that is a turn of one),
+    // or when a record arrives `latency_ms` or more after the turn's first one (records of one
+    // ingress burst share an arrival time, so a burst is never split by age); batching disabled:
+    // a turn per message. It follows the configured shape, not the engine batcher's hand-overs:
+    // for a Kafka destination the engine hands every ingress burst over at once
+    // (docs/architecture.md §4), and rotating per burst spread each Kafka batch's worth over
+    // every partition (docs/performance.md, "Sticky turns").
+    batching_settings turn;
 };
 
 /// Chooses each record's partition, and its key for the Topic and Property strategies (SPEC

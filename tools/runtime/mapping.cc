@@ -206,8 +206,7 @@ mqtt_to_kafka_flow_settings::mqtt_to_kafka_flow_settings(const config::dataflow&
     chain_.batching = to_engine(k.batching);
     // A Default turn stays on one partition for one configured batch (Kafka's sticky
     // partitioner), whatever the engine's hand-over below does (docs/translation.md).
-    chain_.partitioning.turn = {chain_.batching.enabled ? chain_.batching.max_messages : 1u,
-                                chain_.batching.max_bytes, chain_.batching.latency_ms};
+    chain_.partitioning.turn = chain_.batching;
     // One time bound, owned by librdkafka: `linger.ms` = latencyMs already holds each batch that
     // long (client_settings.cc). The engine's batcher groups every ingress burst per partition
     // by maxMessages/maxBytes and hands it over at once; waiting latencyMs here as well made

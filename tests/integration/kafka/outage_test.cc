@@ -303,7 +303,7 @@ TEST_P(kafka_outage_shard, expiry_reevaluated_when_kafka_comes_back) {
     cs.partitioning.strategy = partition_strategy::round_robin;
     cs.partitioning.rotation = rotation_unit::per_batch;
     cs.batching = {false, 0, 1, 1'000'000};  // mode Disabled: the manual clock needs no flush
-    cs.partitioning.turn = {1, 1'000'000, 0};  // as the runtime maps mode Disabled
+    cs.partitioning.turn = cs.batching;  // as the runtime maps it
     mqtt_to_kafka_shard_options so;
     so.topo = GetParam();
     so.in_flight_limit = 64;

@@ -81,7 +81,7 @@ mqtt_to_kafka_chain_settings chain_settings() {
     s.partitioning.strategy = partition_strategy::round_robin;
     s.partitioning.rotation = rotation_unit::per_batch;
     s.batching = {true, 5, 100, 1'000'000};
-    s.partitioning.turn = {100, 1'000'000, 5};  // Default turns of one batch
+    s.partitioning.turn = s.batching;  // Default turns of one batch
     return s;
 }
 

@@ -109,7 +109,7 @@ TEST(chain_partitioning, default_turn_follows_the_configured_batch_not_the_engin
     settings.translation.destination_topic = "t";
     settings.batching = {true, 0, 100000, 1'000'000};
     settings.partitioning.rotation = rotation_unit::per_batch;
-    settings.partitioning.turn = {10, 1'000'000, 5};
+    settings.partitioning.turn = {true, 5, 10, 1'000'000};
     manual_clock clock{100 * ns_per_s};
     std::atomic<std::int32_t> partitions{3};
     holding_sink sink;

@@ -71,21 +71,26 @@ int assign_at(partitioner& p, translated& t, std::uint32_t bytes, mono_ns arriva
     return t.record.partition.value;
 }
 
-partitioner per_batch(rotation_turn turn) {
+partitioner per_batch(batching_settings turn) {
     return partitioner({partition_strategy::round_robin, rotation_unit::per_batch, {}, {}, turn});
 }
 
 TEST(partitioner, default_turn_holds_max_messages_records_then_moves_on) {
-    partitioner p = per_batch({3, 1'000'000, 5});
+    partitioner p = per_batch({true, 5, 3, 1'000'000});
     translated t(publish_spec{});
     std::vector<int> seen;
     for (int i = 0; i < 10; ++i) seen.push_back(assign_at(p, t, 100, 0));
     EXPECT_EQ(seen, (std::vector<int>{0, 0, 0, 1, 1, 1, 2, 2, 2, 0}));
     EXPECT_FALSE(t.record.has_key);  // SPEC §3.1: no key for Default
+    // Batching disabled: every message is its own batch, so its own turn.
+    partitioner disabled = per_batch({false, 5, 100, 1'000'000});
+    seen.clear();
+    for (int i = 0; i < 4; ++i) seen.push_back(assign_at(disabled, t, 100, 0));
+    EXPECT_EQ(seen, (std::vector<int>{0, 1, 2, 0}));
 }
 
 TEST(partitioner, default_turn_ends_before_a_record_that_would_pass_max_bytes) {
-    partitioner p = per_batch({100, 250, 5});
+    partitioner p = per_batch({true, 5, 100, 250});
     translated t(publish_spec{});
     EXPECT_EQ(assign_at(p, t, 100, 0), 0);
     EXPECT_EQ(assign_at(p, t, 100, 0), 0);   // 200 of 250
@@ -96,21 +101,21 @@ TEST(partitioner, default_turn_ends_before_a_record_that_would_pass_max_bytes) {
 }
 
 TEST(partitioner, default_turn_ends_latency_after_its_first_record_but_keeps_a_burst_together) {
-    partitioner p = per_batch({100, 1'000'000, 5});
+    partitioner p = per_batch({true, 5, 100, 1'000'000});
     translated t(publish_spec{});
     EXPECT_EQ(assign_at(p, t, 10, 1 * ns_per_ms), 0);
     EXPECT_EQ(assign_at(p, t, 10, 5 * ns_per_ms), 0);  // 4 ms after the turn's first record
     EXPECT_EQ(assign_at(p, t, 10, 6 * ns_per_ms), 1);  // 5 ms: a new turn
     EXPECT_EQ(assign_at(p, t, 10, 6 * ns_per_ms), 1);
     // latencyMs 0: every burst (one arrival time) is a turn of its own, never split.
-    partitioner zero = per_batch({100, 1'000'000, 0});
+    partitioner zero = per_batch({true, 0, 100, 1'000'000});
     std::vector<int> seen;
     for (mono_ns burst : {10, 10, 10, 20, 20, 30}) seen.push_back(assign_at(zero, t, 10, burst));
     EXPECT_EQ(seen, (std::vector<int>{0, 0, 0, 1, 1, 2}));
 }
 
 TEST(partitioner, default_turn_restarts_when_the_partition_count_shrinks_below_it) {
-    partitioner p = per_batch({2, 1'000'000, 5});
+    partitioner p = per_batch({true, 5, 2, 1'000'000});
     translated t(publish_spec{});
     std::vector<int> seen;
     for (int i = 0; i < 5; ++i) seen.push_back(assign_at(p, t, 10, 0, 4));  // 0 0 1 1 2
@@ -122,7 +127,7 @@ TEST(partitioner, default_turn_restarts_when_the_partition_count_shrinks_below_i
 
 TEST(partitioner, default_distribution_over_time_is_even) {
     for (rotation_unit unit : {rotation_unit::per_message, rotation_unit::per_batch}) {
-        partitioner p({partition_strategy::round_robin, unit, {}, {}, {100, 1'000'000, 5}});
+        partitioner p({partition_strategy::round_robin, unit, {}, {}, {true, 5, 100, 1'000'000}});
         translated t(publish_spec{});
         std::map<int, int> counts;
         for (int i = 0; i < 12000; ++i) ++counts[assign_at(p, t, 200, i * 1000, 6)];  // 1 µs apart

@@ -373,11 +373,11 @@ TEST_F(mapping, chain_settings_follow_the_kafka_destination) {
     // A Default turn is one configured batch: latencyMs is kept there.
     EXPECT_EQ(s.chain().partitioning.turn.max_messages, 0xffffffffu);
     EXPECT_EQ(s.chain().partitioning.turn.max_bytes, 2000u);
-    EXPECT_EQ(s.chain().partitioning.turn.max_age_ms, 7u);
+    EXPECT_EQ(s.chain().partitioning.turn.latency_ms, 7u);
     mqtt_to_kafka_flow_settings e(df("up"), ep("embedded"), 0);
     EXPECT_EQ(e.chain().partitioning.strategy, partition_strategy::fixed);
     EXPECT_FALSE(e.chain().batching.enabled);
-    EXPECT_EQ(e.chain().partitioning.turn.max_messages, 1u);  // mode Disabled: a turn per message
+    EXPECT_FALSE(e.chain().partitioning.turn.enabled);  // mode Disabled: a turn per message
 }
 
 TEST_F(mapping, kafka_to_mqtt_settings_resolve_input_topic_and_annotations) {
