@@ -15,7 +15,13 @@
 //                                   a line-rate MQTT v5 *server*: accepts flowbridge, streams pre-
 //                                   encoded PUBLISH packets (with properties) as fast as the socket
 //                                   takes them, honouring the client's Receive Maximum at QoS 1;
-//                                   throughput is read from the Kafka high watermarks
+//                                   throughput is read from the Kafka high watermarks; with
+//                                   --subscribers N the stream is split between N connections
+//                                   (--split available: to whichever has room; even: round robin)
+//   mqtt-floor    --port P --bootstrap B --topic T ...
+//                                   the floor in flowbridge's place: connects to mqtt-source, frames
+//                                   each PUBLISH and produces it like kafka-raw (nothing parsed or
+//                                   translated); --connections N: one thread and producer each
 //   soak          --port P --bootstrap B --topic T --fb-pid PID --mock-control FIFO ...
 //                                   Kafka down, N QoS 1 messages into the broker, flowbridge's VmRSS
 //                                   sampled every 100 ms, Kafka up, every message counted in Kafka
@@ -832,8 +838,14 @@ int cmd_kafka_raw(const options& o) {
 /// (MQTT v5 §3.3.4); PUBACKs are counted. PINGREQ is answered. Anything else is ignored.
 class line_rate_source {
 public:
-    line_rate_source(message_shape& shape, qos q, std::size_t subscribers)
-        : shape_(shape), q_(q), conns_(std::max<std::size_t>(1, subscribers)) {
+    /// How a stream is split between the connections: `even` gives each connection every N-th
+    /// message (a broker's round robin); `available` hands the next messages to whichever
+    /// connection's socket has room (a broker that delivers a shared subscription's message to a
+    /// member able to take it, MQTT v5 §4.8.2).
+    enum class split { even, available };
+
+    line_rate_source(message_shape& shape, qos q, std::size_t subscribers, split how)
+        : shape_(shape), q_(q), conns_(std::max<std::size_t>(1, subscribers)), split_(how) {
         listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         int one = 1;
         ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -882,16 +894,19 @@ public:
         std::vector<pollfd> polls(ways);
         for (std::size_t k = 0; k < ways; ++k) {
             connection& c = conns_[k];
-            c.share = n / ways + (k < n % ways ? 1 : 0);
+            c.share = split_ == split::even ? n / ways + (k < n % ways ? 1 : 0) : 0;
             c.written = 0;
             c.acked_base = c.acked;
             c.buf.clear();
             c.buf.reserve(templ_.size() * 512);
             c.buf_pos = 0;
         }
+        // Split `available`: the messages not yet handed to any connection, taken by whichever
+        // connection's socket has room first.
+        std::size_t pool = split_ == split::even ? 0 : n, next_seq = 0;
         auto busy = [&](const connection& c) {
-            return (q_ != qos::at_most_once && c.acked - c.acked_base < c.share) || c.written < c.share ||
-                   c.buf_pos < c.buf.size();
+            return (q_ != qos::at_most_once && c.acked - c.acked_base < c.written) || c.written < c.share ||
+                   c.buf_pos < c.buf.size() || pool > 0;
         };
         for (;;) {
             bool any = false;
@@ -901,7 +916,15 @@ public:
                 if (!busy(c)) continue;
                 any = true;
                 if (c.fd < 0) die("line-rate source: connection lost while streaming");
-                if (c.buf_pos == c.buf.size() && c.written < c.share) refill(c, run, k, ways);
+                if (c.buf_pos == c.buf.size()) {
+                    if (split_ == split::even && c.written < c.share) {
+                        refill(c, run, (c.written * ways) + k, ways, c.share - c.written);
+                    } else if (pool > 0) {
+                        const std::size_t took = refill(c, run, next_seq, 1, pool);
+                        pool -= took;
+                        next_seq += took;
+                    }
+                }
                 polls[k] = pollfd{c.fd, static_cast<short>(POLLIN | (c.buf_pos < c.buf.size() ? POLLOUT : 0)), 0};
             }
             if (!any) return;
@@ -952,12 +975,15 @@ private:
         std::size_t buf_pos = 0;
     };
 
-    // Up to 512 more PUBLISHes for `c` (the `k`-th of `ways` connections), within its window.
-    void refill(connection& c, std::uint32_t run, std::size_t k, std::size_t ways) {
+    // Up to 512 more PUBLISHes for `c`, at most `left`, within its window; the i-th of them
+    // carries sequence number `first_seq + i * stride` (distinct over all connections). Returns how
+    // many it wrote.
+    std::size_t refill(connection& c, std::uint32_t run, std::size_t first_seq, std::size_t stride,
+                       std::size_t left) {
         c.buf.clear();
         c.buf_pos = 0;
         const std::size_t in_flight = c.written - (c.acked - c.acked_base);
-        std::size_t room = c.share - c.written;
+        std::size_t room = left;
         if (q_ != qos::at_most_once)
             room = std::min(room, c.receive_maximum > in_flight ? c.receive_maximum - in_flight : 0);
         room = std::min<std::size_t>(room, 512);
@@ -970,13 +996,14 @@ private:
                 c.buf[at + id_offset_] = static_cast<char>(c.next_id >> 8);
                 c.buf[at + id_offset_ + 1] = static_cast<char>(c.next_id & 0xff);
             }
-            const std::uint64_t seq = (c.written + i) * ways + k;  // distinct over all connections
+            const std::uint64_t seq = first_seq + i * stride;
             std::memcpy(c.buf.data() + at + payload_offset_, &payload_magic, 4);
             std::memcpy(c.buf.data() + at + payload_offset_ + 4, &run, 4);
             std::memcpy(c.buf.data() + at + payload_offset_ + 8, &seq, 8);
             std::memcpy(c.buf.data() + at + payload_offset_ + 16, &t, 8);
         }
         c.written += room;
+        return room;
     }
     void accept_one(connection& c) {
         pollfd p{listen_fd_, POLLIN, 0};
@@ -1088,6 +1115,7 @@ private:
     message_shape& shape_;
     qos q_;
     std::vector<connection> conns_;
+    split split_;
     int listen_fd_ = -1;
     std::uint16_t port_ = 0;
     std::string templ_;
@@ -1151,7 +1179,11 @@ int cmd_mqtt_source(const options& o) {
     const std::size_t count = static_cast<std::size_t>(o.num("count", 1'000'000));
     const std::size_t warmup = static_cast<std::size_t>(o.num("warmup", 20000));
     message_shape shape(static_cast<std::size_t>(o.num("payload", 100)), o.str("mqtt-topic", "e2e/dev1/t"));
-    line_rate_source source(shape, q, static_cast<std::size_t>(o.num("subscribers", 1)));
+    const std::string how = o.str("split", "available");
+    if (how != "even" && how != "available") die("--split: even or available");
+    line_rate_source source(shape, q, static_cast<std::size_t>(o.num("subscribers", 1)),
+                            how == "even" ? line_rate_source::split::even
+                                          : line_rate_source::split::available);
     // The contract with the script: the port is the first line on stdout.
     std::printf("%u\n", source.port());
     std::fflush(stdout);
@@ -1338,6 +1370,237 @@ int cmd_soak(const options& o) {
     return recount->distinct.load() == count ? 0 : 1;
 }
 
+// --- the floor: MQTT in, raw librdkafka out, nothing else ---------------------------------------
+
+/// The least any MQTT → Kafka bridge can do per message, for the line-rate comparison: one TCP
+/// connection to the line-rate source, PUBLISHes framed in place (no property is parsed, no UTF-8
+/// checked), each produced exactly like `kafka-raw` produces its records (same five constant
+/// headers, same partition turns, value copied), PUBACKs written in delivery-report order once per
+/// poll. Not a bridge — no translation, no expiry, no ordering of acknowledgements, no reconnects
+/// — only the cost floor that flowbridge's line-rate ratio is read against.
+struct floor_result {
+    std::size_t produced = 0, failures = 0;
+};
+
+// One connection of the floor, on the calling thread, until the source closes it.
+floor_result floor_connection(const options& o, std::size_t index) {
+    const std::string topic = o.need("topic");
+    const auto q = static_cast<qos>(o.num("qos", 1));
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<std::uint16_t>(o.num("port", 0)));
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) die("floor: connect");
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto send_all = [&](const char* p, std::size_t n) {
+        while (n > 0) {
+            const ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) die("floor: send");
+            p += w;
+            n -= static_cast<std::size_t>(w);
+        }
+    };
+    std::string out;
+    mqtt::connect_packet c;
+    c.clean_start = true;
+    const std::string client_id = "floor-" + std::to_string(index);
+    c.client_id = client_id;
+    c.receive_maximum = 65535;
+    (void)mqtt::encode(c, out);
+    mqtt::subscribe_packet sub;
+    sub.packet_id = 1;
+    sub.subscriptions.push_back(mqtt::subscription{"e2e/+/t", q});
+    (void)mqtt::encode(sub, out);
+    send_all(out.data(), out.size());
+
+    // Values are not copied (like flowbridge's producer): a record points into the receive chunk
+    // it arrived in, and a chunk is reused once every record in it was reported (and it is no
+    // longer the one being read into).
+    constexpr std::size_t chunk_size = 256 * 1024;
+    struct state {
+        std::string pubacks;
+        std::size_t failures = 0, reports = 0;
+        std::vector<std::unique_ptr<char[]>> chunks;
+        std::vector<std::uint32_t> refs, free_chunks;
+        void release(std::uint32_t k) {
+            if (--refs[k] == 0) free_chunks.push_back(k);
+        }
+        std::uint32_t take() {
+            if (free_chunks.empty()) {
+                chunks.push_back(std::make_unique_for_overwrite<char[]>(chunk_size));
+                refs.push_back(0);
+                free_chunks.push_back(static_cast<std::uint32_t>(chunks.size() - 1));
+            }
+            const std::uint32_t k = free_chunks.back();
+            free_chunks.pop_back();
+            refs[k] = 1;  // the reading side's reference
+            return k;
+        }
+    } st;
+    rd_kafka_conf_t* conf = kafka_conf(o.need("bootstrap"), o.properties);
+    rd_kafka_conf_set_opaque(conf, &st);
+    rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* op) {
+        auto* s = static_cast<state*>(op);
+        ++s->reports;
+        if (m->err) ++s->failures;
+        const auto opaque = reinterpret_cast<std::uintptr_t>(m->_private);
+        s->release(static_cast<std::uint32_t>(opaque >> 16));
+        const auto id = static_cast<std::uint16_t>(opaque & 0xffff);
+        if (id != 0) {
+            const char ack[4] = {0x40, 0x02, static_cast<char>(id >> 8), static_cast<char>(id & 0xff)};
+            s->pubacks.append(ack, 4);
+        }
+    });
+    char err[512];
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (rk == nullptr) die(std::string("floor: producer: ") + err);
+    const int partitions = partition_count(rk, topic);
+    rd_kafka_topic_t* t = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    const auto headers = expected_headers();
+    std::size_t header_bytes = 0;
+    for (const auto& [hk, hv] : headers) header_bytes += hk.size() + hv.size();
+    const std::size_t value_guess = static_cast<std::size_t>(o.num("payload", 100));
+    const std::size_t per_partition = std::max<std::size_t>(
+        1, std::min<std::size_t>(static_cast<std::size_t>(o.num("max-messages", 100000)),
+                                 static_cast<std::size_t>(o.num("max-bytes", 1000000)) /
+                                     (value_guess + header_bytes)));
+    std::uint32_t cur = st.take();
+    char* buf = st.chunks[cur].get();
+    std::size_t start = 0, have = 0, produced = 0;  // [start, have): not framed yet
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    bool streaming = false;
+    // At most as many records in flight as flowbridge's record pool holds (maxInflightMessages
+    // 65535): at QoS 0 nothing else would bound librdkafka's queue.
+    const std::size_t max_in_flight = static_cast<std::size_t>(o.num("max-in-flight", 65535));
+    for (;;) {
+        if (produced - st.reports >= max_in_flight) {
+            rd_kafka_poll(rk, 1);
+            if (!st.pubacks.empty()) {
+                send_all(st.pubacks.data(), st.pubacks.size());
+                st.pubacks.clear();
+            }
+            continue;
+        }
+        if (chunk_size - have < 64 * 1024) {
+            // Too little room left: continue in another chunk, carrying the partial packet over.
+            const std::uint32_t next = st.take();
+            char* nbuf = st.chunks[next].get();
+            std::memcpy(nbuf, buf + start, have - start);
+            st.release(cur);
+            cur = next;
+            buf = nbuf;
+            have -= start;
+            start = 0;
+        }
+        const ssize_t r = ::recv(fd, buf + have, chunk_size - have, 0);
+        if (r == 0) break;
+        if (r < 0) {
+            if (errno != EAGAIN && errno != EINTR) break;
+            rd_kafka_poll(rk, 0);
+            if (!st.pubacks.empty()) {
+                send_all(st.pubacks.data(), st.pubacks.size());
+                st.pubacks.clear();
+            }
+            pollfd p{fd, POLLIN, 0};
+            ::poll(&p, 1, 1);
+            continue;
+        }
+        have += static_cast<std::size_t>(r);
+        const std::int64_t ts = wall_ms();  // CreateTime: once per read, like flowbridge
+        std::size_t pos = start, in_burst = 0;
+        for (;;) {
+            // Fixed header: type byte, Remaining Length (variable byte integer).
+            if (have - pos < 2) break;
+            const auto* b = reinterpret_cast<const unsigned char*>(buf + pos);
+            std::size_t len = 0, i = 1;
+            for (unsigned shift = 0; i < have - pos && i < 5; ++i, shift += 7) {
+                len |= static_cast<std::size_t>(b[i] & 0x7f) << shift;
+                if ((b[i] & 0x80) == 0) break;
+            }
+            if (i >= have - pos || i == 5) break;
+            const std::size_t total = i + 1 + len;
+            if (have - pos < total) break;
+            if ((b[0] & 0xf0) == 0x30) {
+                const unsigned pq = (b[0] >> 1) & 3;
+                std::size_t at = i + 1;
+                const std::size_t topic_len = (std::size_t{b[at]} << 8) | b[at + 1];
+                at += 2 + topic_len;
+                std::uintptr_t id = std::uintptr_t{cur} << 16;
+                if (pq != 0) {
+                    id |= (std::uintptr_t{b[at]} << 8) | b[at + 1];
+                    at += 2;
+                }
+                std::size_t props = 0;
+                for (unsigned shift = 0;; shift += 7) {
+                    props |= static_cast<std::size_t>(b[at] & 0x7f) << shift;
+                    if ((b[at++] & 0x80) == 0) break;
+                }
+                at += props;
+                rd_kafka_headers_t* h = rd_kafka_headers_new(headers.size());
+                for (const auto& [hk, hv] : headers)
+                    rd_kafka_header_add(h, hk.data(), static_cast<ssize_t>(hk.size()), hv.data(),
+                                        static_cast<ssize_t>(hv.size()));
+                const auto part = static_cast<std::int32_t>((produced / per_partition) %
+                                                            static_cast<std::size_t>(partitions));
+                char* const value = buf + pos + at;
+                for (;;) {
+                    const auto e = rd_kafka_producev(
+                        rk, RD_KAFKA_V_RKT(t), RD_KAFKA_V_PARTITION(part),
+                        RD_KAFKA_V_VALUE(value, total - at),
+                        RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(id)),
+                        RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+                    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+                    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) die(std::string("floor: produce: ") + rd_kafka_err2str(e));
+                    rd_kafka_poll(rk, 1);
+                }
+                ++st.refs[cur];
+                ++produced;
+                if (++in_burst % 64 == 0) rd_kafka_poll(rk, 0);
+            } else if (!streaming && (b[0] & 0xf0) == 0x90) {
+                streaming = true;
+                std::fprintf(stderr, "floor: subscribed\n");
+            }
+            pos += total;
+        }
+        // The bytes before `pos` stay where they are (records point into them); the partial packet
+        // after them moves to a new chunk when this one runs out of room (above).
+        start = pos;
+        if (start == have && st.refs[cur] == 1) start = have = 0;  // nothing of it in flight
+        rd_kafka_poll(rk, 0);
+        if (!st.pubacks.empty()) {
+            send_all(st.pubacks.data(), st.pubacks.size());
+            st.pubacks.clear();
+        }
+    }
+    rd_kafka_flush(rk, 10000);
+    rd_kafka_topic_destroy(t);
+    rd_kafka_destroy(rk);
+    ::close(fd);
+    return floor_result{produced, st.failures};
+}
+
+/// --connections N: N connections, each on its own thread with its own producer (what
+/// `flowbridge.io/shards: N` runs, minus everything but framing and producing).
+int cmd_mqtt_floor(const options& o) {
+    const auto n = static_cast<std::size_t>(std::max<long long>(1, o.num("connections", 1)));
+    std::vector<floor_result> results(n);
+    std::vector<std::thread> threads;
+    for (std::size_t k = 0; k < n; ++k) {
+        threads.emplace_back([&, k] { results[k] = floor_connection(o, k); });
+    }
+    floor_result total;
+    for (std::size_t k = 0; k < n; ++k) {
+        threads[k].join();
+        total.produced += results[k].produced;
+        total.failures += results[k].failures;
+    }
+    std::printf("{\"produced\":%zu,\"failures\":%zu}\n", total.produced, total.failures);
+    return total.failures == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -1345,7 +1608,7 @@ int main(int argc, char** argv) {
     if (argc < 2) {
         std::fprintf(stderr,
                      "usage: flowbridge_e2e free-port | mqtt-ceiling | kafka-raw | e2e | mqtt-source "
-                     "| soak [--name value]...  (see bench/e2e/README.md)\n");
+                     "| mqtt-floor | soak [--name value]...  (see bench/e2e/README.md)\n");
         return 2;
     }
     const std::string cmd = argv[1];
@@ -1356,5 +1619,6 @@ int main(int argc, char** argv) {
     if (cmd == "e2e") return cmd_e2e(o);
     if (cmd == "mqtt-source") return cmd_mqtt_source(o);
     if (cmd == "soak") return cmd_soak(o);
+    if (cmd == "mqtt-floor") return cmd_mqtt_floor(o);
     die("unknown role " + cmd);
 }
