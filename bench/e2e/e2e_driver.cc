@@ -833,8 +833,7 @@ int cmd_kafka_raw(const options& o) {
 /// A minimal MQTT v5 server for `subscribers` clients at a time: CONNACK (Session Present when the
 /// client id connected before without Clean Start), SUBACK, then PUBLISHes as fast as the sockets
 /// take them. With more than one subscriber the stream is split between them like a broker splits
-/// a shared subscription (flowbridge's shards: `flowbridge.io/shards`), each connection getting
-/// every N-th message. QoS 1: at most the client's Receive Maximum unacknowledged per connection
+/// a shared subscription (flowbridge's shards: `flowbridge.io/shards`): by `split`. QoS 1: at most the client's Receive Maximum unacknowledged per connection
 /// (MQTT v5 §3.3.4); PUBACKs are counted. PINGREQ is answered. Anything else is ignored.
 class line_rate_source {
 public:
@@ -1520,7 +1519,8 @@ floor_result floor_connection(const options& o, std::size_t index) {
                 len |= static_cast<std::size_t>(b[i] & 0x7f) << shift;
                 if ((b[i] & 0x80) == 0) break;
             }
-            if (i >= have - pos || i == 5) break;
+            if (i == 5) die("floor: malformed Remaining Length");
+            if (i >= have - pos) break;
             const std::size_t total = i + 1 + len;
             if (have - pos < total) break;
             if ((b[0] & 0xf0) == 0x30) {
