@@ -172,6 +172,29 @@ std::vector<std::pair<std::string, std::string>> expected_headers() {
             {"site", "plant-3"}};
 }
 
+using header_pairs = std::vector<std::pair<std::string, std::string>>;
+
+/// A librdkafka header list of `headers` (the producer owns it once produced).
+rd_kafka_headers_t* kafka_headers(const header_pairs& headers) {
+    rd_kafka_headers_t* h = rd_kafka_headers_new(headers.size());
+    for (const auto& [k, v] : headers)
+        rd_kafka_header_add(h, k.data(), static_cast<ssize_t>(k.size()), v.data(),
+                            static_cast<ssize_t>(v.size()));
+    return h;
+}
+
+/// Records per partition turn, like flowbridge's Default partitioner (a turn per configured
+/// batch, SPEC §3.4): what --max-messages / --max-bytes allow, the batcher counting value + header
+/// names and values.
+std::size_t partition_turn(const options& o, std::size_t value_size, const header_pairs& headers) {
+    std::size_t header_bytes = 0;
+    for (const auto& [k, v] : headers) header_bytes += k.size() + v.size();
+    return std::max<std::size_t>(
+        1, std::min<std::size_t>(static_cast<std::size_t>(o.num("max-messages", 100000)),
+                                 static_cast<std::size_t>(o.num("max-bytes", 1000000)) /
+                                     (value_size + header_bytes)));
+}
+
 // --- what a sink records for one run -------------------------------------------------------------
 
 struct run_stats {
@@ -706,15 +729,7 @@ int cmd_kafka_raw(const options& o) {
     const int partitions = partition_count(rk, topic);
     rd_kafka_topic_t* t = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
     const auto headers = expected_headers();
-    // Like flowbridge's default partitioner (round robin per batch, SPEC §3.4): a new partition
-    // every batch, a batch being what batching.maxMessages / maxBytes allow (the batcher counts
-    // value + header names and values).
-    std::size_t header_bytes = 0;
-    for (const auto& [hk, hv] : headers) header_bytes += hk.size() + hv.size();
-    const std::size_t per_partition = std::max<std::size_t>(
-        1, std::min<std::size_t>(static_cast<std::size_t>(o.num("max-messages", 100000)),
-                                 static_cast<std::size_t>(o.num("max-bytes", 1000000)) /
-                                     (shape.payload.size() + header_bytes)));
+    const std::size_t per_partition = partition_turn(o, shape.payload.size(), headers);
     // Throughput runs: no copy (librdkafka points at the payload, which stays unchanged until the
     // last delivery report), like flowbridge's transport and bench/kafka_bench.cc.
     const std::size_t poll_every = static_cast<std::size_t>(std::max<long long>(1, o.num("poll-every", 64)));
@@ -748,10 +763,7 @@ int cmd_kafka_raw(const options& o) {
                 opaque = reinterpret_cast<void*>(static_cast<std::uintptr_t>(k + 1));
             }
             ++produced;
-            rd_kafka_headers_t* h = rd_kafka_headers_new(headers.size());
-            for (const auto& [k, v] : headers)
-                rd_kafka_header_add(h, k.data(), static_cast<ssize_t>(k.size()), v.data(),
-                                    static_cast<ssize_t>(v.size()));
+            rd_kafka_headers_t* h = kafka_headers(headers);
             const auto part = static_cast<std::int32_t>((i / per_partition) % static_cast<std::size_t>(partitions));
             for (;;) {
                 const auto e = rd_kafka_producev(
@@ -803,10 +815,7 @@ int cmd_kafka_raw(const options& o) {
             // Produce one message at a time through the same path (headers, stamp).
             for (std::size_t k = 0; k < n; ++k, ++i) {
                 shape.stamp(3, i, now_ns());
-                rd_kafka_headers_t* h = rd_kafka_headers_new(headers.size());
-                for (const auto& [hk, hv] : headers)
-                    rd_kafka_header_add(h, hk.data(), static_cast<ssize_t>(hk.size()), hv.data(),
-                                        static_cast<ssize_t>(hv.size()));
+                rd_kafka_headers_t* h = kafka_headers(headers);
                 (void)rd_kafka_producev(rk, RD_KAFKA_V_RKT(t),
                                         RD_KAFKA_V_PARTITION(static_cast<std::int32_t>((i / per_partition) % static_cast<std::size_t>(partitions))),
                                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -1459,13 +1468,8 @@ floor_result floor_connection(const options& o, std::size_t index) {
     const int partitions = partition_count(rk, topic);
     rd_kafka_topic_t* t = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
     const auto headers = expected_headers();
-    std::size_t header_bytes = 0;
-    for (const auto& [hk, hv] : headers) header_bytes += hk.size() + hv.size();
-    const std::size_t value_guess = static_cast<std::size_t>(o.num("payload", 100));
-    const std::size_t per_partition = std::max<std::size_t>(
-        1, std::min<std::size_t>(static_cast<std::size_t>(o.num("max-messages", 100000)),
-                                 static_cast<std::size_t>(o.num("max-bytes", 1000000)) /
-                                     (value_guess + header_bytes)));
+    const std::size_t per_partition =
+        partition_turn(o, static_cast<std::size_t>(o.num("payload", 100)), headers);
     std::uint32_t cur = st.take();
     char* buf = st.chunks[cur].get();
     std::size_t start = 0, have = 0, produced = 0;  // [start, have): not framed yet
@@ -1539,10 +1543,7 @@ floor_result floor_connection(const options& o, std::size_t index) {
                     if ((b[at++] & 0x80) == 0) break;
                 }
                 at += props;
-                rd_kafka_headers_t* h = rd_kafka_headers_new(headers.size());
-                for (const auto& [hk, hv] : headers)
-                    rd_kafka_header_add(h, hk.data(), static_cast<ssize_t>(hk.size()), hv.data(),
-                                        static_cast<ssize_t>(hv.size()));
+                rd_kafka_headers_t* h = kafka_headers(headers);
                 const auto part = static_cast<std::int32_t>((produced / per_partition) %
                                                             static_cast<std::size_t>(partitions));
                 char* const value = buf + pos + at;
