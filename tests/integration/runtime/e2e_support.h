@@ -201,6 +201,27 @@ public:
     bool subscribed() const { return subscribed_; }
     /// Waits for the exit (`-C N` messages received, or `-W` timed out); the exit status.
     int wait(std::chrono::milliseconds deadline) { return process_.wait(deadline); }
+    /// Waits until every line of `needed` was printed (other lines and repeats allowed: at QoS 1
+    /// a broker may deliver a message again). For subscribers without `-C`.
+    bool wait_for_lines(const std::set<std::string>& needed, std::chrono::milliseconds deadline) const {
+        return wait_for(
+            [&] {
+                const std::set<std::string> got = lines();
+                return std::includes(got.begin(), got.end(), needed.begin(), needed.end());
+            },
+            deadline);
+    }
+    /// The distinct lines printed so far.
+    std::set<std::string> lines() const {
+        std::set<std::string> s;
+        std::istringstream in(output());
+        for (std::string line; std::getline(in, line);)
+            if (!line.empty()) s.insert(line);
+        return s;
+    }
+    /// Ends mosquitto_sub at once (no DISCONNECT: a persistent session keeps what it had not
+    /// acknowledged, for the next connection with its client id).
+    void stop() { process_.kill_and_wait(); }
     /// What the messages printed, without mosquitto_sub's debug lines.
     std::string output() const {
         std::istringstream in(read_text(path_));
