@@ -26,8 +26,10 @@ protected:
 
     // A persistent session (-c: never expires) with a fixed client id: what flowbridge publishes
     // while the subscriber is away is queued for it by the broker. No message count (-C): at QoS 1
-    // the broker may deliver a message again — one the subscriber received but had not
-    // acknowledged when it went away — so the test waits for the records it must see instead.
+    // a message may arrive again — one whose acknowledgement was not processed when the broker
+    // stopped, the subscriber's (the broker redelivers it) or the broker's to flowbridge
+    // (flowbridge publishes it again on reconnect) — so the test waits for the records it must
+    // see instead.
     mqtt_subscriber persistent_subscriber(const std::string& name) {
         return mqtt_subscriber(dir_, name, broker_.port(),
                                {"-c", "-i", "e2e-outage-sub", "-t", "out/#", "-q", "1", "-W", "120",
@@ -73,7 +75,7 @@ TEST_F(runtime_mqtt_outage_e2e, kafka_to_mqtt_broker_down_then_up_delivers_every
         ASSERT_TRUE(after.wait_for_lines(expected(11, 30), 90s))
             << fb.log() << "\nreceived:\n" << after.output();
         // Besides every record produced during the outage, at most repeats of earlier ones (the
-        // first subscriber's unacknowledged tail, redelivered by the broker to its session).
+        // first phase's tail, its acknowledgements cut short by the broker's stop).
         const std::set<std::string> got = after.lines(), any = expected(1, 30);
         EXPECT_TRUE(std::includes(any.begin(), any.end(), got.begin(), got.end()))
             << "received:\n" << after.output();
