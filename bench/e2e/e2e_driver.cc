@@ -1470,6 +1470,12 @@ floor_result floor_connection(const options& o, std::size_t index) {
     const auto headers = expected_headers();
     const std::size_t per_partition =
         partition_turn(o, static_cast<std::size_t>(o.num("payload", 100)), headers);
+    // PUBACKs of the records reported so far, in report order, in one write.
+    auto flush_acks = [&] {
+        if (st.pubacks.empty()) return;
+        send_all(st.pubacks.data(), st.pubacks.size());
+        st.pubacks.clear();
+    };
     std::uint32_t cur = st.take();
     char* buf = st.chunks[cur].get();
     std::size_t start = 0, have = 0, produced = 0;  // [start, have): not framed yet
@@ -1481,10 +1487,7 @@ floor_result floor_connection(const options& o, std::size_t index) {
     for (;;) {
         if (produced - st.reports >= max_in_flight) {
             rd_kafka_poll(rk, 1);
-            if (!st.pubacks.empty()) {
-                send_all(st.pubacks.data(), st.pubacks.size());
-                st.pubacks.clear();
-            }
+            flush_acks();
             continue;
         }
         if (chunk_size - have < 64 * 1024) {
@@ -1503,10 +1506,7 @@ floor_result floor_connection(const options& o, std::size_t index) {
         if (r < 0) {
             if (errno != EAGAIN && errno != EINTR) break;
             rd_kafka_poll(rk, 0);
-            if (!st.pubacks.empty()) {
-                send_all(st.pubacks.data(), st.pubacks.size());
-                st.pubacks.clear();
-            }
+            flush_acks();
             pollfd p{fd, POLLIN, 0};
             ::poll(&p, 1, 1);
             continue;
@@ -1515,21 +1515,14 @@ floor_result floor_connection(const options& o, std::size_t index) {
         const std::int64_t ts = wall_ms();  // CreateTime: once per read, like flowbridge
         std::size_t pos = start, in_burst = 0;
         for (;;) {
-            // Fixed header: type byte, Remaining Length (variable byte integer).
-            if (have - pos < 2) break;
+            const mqtt::frame f = mqtt::frame_packet(std::string_view(buf + pos, have - pos));
+            if (f.status == mqtt::frame_status::incomplete) break;
+            if (f.status != mqtt::frame_status::complete) die("floor: malformed packet");
             const auto* b = reinterpret_cast<const unsigned char*>(buf + pos);
-            std::size_t len = 0, i = 1;
-            for (unsigned shift = 0; i < have - pos && i < 5; ++i, shift += 7) {
-                len |= static_cast<std::size_t>(b[i] & 0x7f) << shift;
-                if ((b[i] & 0x80) == 0) break;
-            }
-            if (i == 5) die("floor: malformed Remaining Length");
-            if (i >= have - pos) break;
-            const std::size_t total = i + 1 + len;
-            if (have - pos < total) break;
-            if ((b[0] & 0xf0) == 0x30) {
-                const unsigned pq = (b[0] >> 1) & 3;
-                std::size_t at = i + 1;
+            const std::size_t total = f.size;
+            if (f.type == mqtt::packet_type::publish) {
+                const unsigned pq = (f.flags >> 1) & 3;
+                std::size_t at = f.header_size;
                 const std::size_t topic_len = (std::size_t{b[at]} << 8) | b[at + 1];
                 at += 2 + topic_len;
                 std::uintptr_t id = std::uintptr_t{cur} << 16;
@@ -1560,7 +1553,7 @@ floor_result floor_connection(const options& o, std::size_t index) {
                 ++st.refs[cur];
                 ++produced;
                 if (++in_burst % 64 == 0) rd_kafka_poll(rk, 0);
-            } else if (!streaming && (b[0] & 0xf0) == 0x90) {
+            } else if (!streaming && f.type == mqtt::packet_type::suback) {
                 streaming = true;
                 std::fprintf(stderr, "floor: subscribed\n");
             }
@@ -1571,10 +1564,7 @@ floor_result floor_connection(const options& o, std::size_t index) {
         start = pos;
         if (start == have && st.refs[cur] == 1) start = have = 0;  // nothing of it in flight
         rd_kafka_poll(rk, 0);
-        if (!st.pubacks.empty()) {
-            send_all(st.pubacks.data(), st.pubacks.size());
-            st.pubacks.clear();
-        }
+        flush_acks();
     }
     rd_kafka_flush(rk, 10000);
     rd_kafka_topic_destroy(t);
